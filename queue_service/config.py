@@ -1,0 +1,86 @@
+"""Configuration defaults.
+
+Every UPPERCASE name here is a setting. Any of them can be overridden from the
+environment with the ``ADMINDUK_`` prefix, e.g. ``ADMINDUK_DATABASE_URL`` or
+``ADMINDUK_SECRET_KEY``; values are parsed as JSON when they look like JSON
+(numbers, true/false, lists), else kept as strings.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+ENV_PREFIX = "ADMINDUK_"
+
+# --- core -----------------------------------------------------------------
+#: "production" refuses to start without SECRET_KEY and never seeds demo passwords.
+ENV = "production"
+#: Signs sessions, CSRF tokens and pairing links. Every process of one deployment must share it.
+SECRET_KEY: str | None = None
+#: SQLAlchemy URL. None = SQLite file ``adminduk.sqlite3`` in the instance folder.
+DATABASE_URL: str | None = None
+#: Redis URL for the Socket.IO message queue when several processes serve one deployment.
+MESSAGE_QUEUE: str | None = None
+#: Base URL that citizens' phones reach; used for the QR code on tickets. None = the request's host.
+PUBLIC_URL: str | None = None
+
+# --- localisation ---------------------------------------------------------
+#: UI language when the user chose none. Indonesian first.
+DEFAULT_LOCALE = "id"
+LANGUAGES = ["id", "en"]
+#: Time zone of a new office when none is given.
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+# --- limits ---------------------------------------------------------------
+#: Largest request body accepted (bytes); bigger bodies get 413.
+MAX_CONTENT_LENGTH = 64 * 1024
+#: Tickets one kiosk device may issue per minute before it is throttled.
+KIOSK_TICKETS_PER_MINUTE = 30
+#: Seconds during which a second press of the same button on the same kiosk returns the same ticket.
+KIOSK_DOUBLE_PRESS_SECONDS = 3
+
+# --- queue policy -----------------------------------------------------------
+#: How many times a no-show ticket goes back into the queue before it is marked no-show.
+NO_SHOW_REQUEUES = 1
+#: Where a transferred ticket lands in the target service: "issue_time" (keeps its original
+#: place by issue time) or "end" (back of the queue).
+TRANSFER_POSITION = "issue_time"
+#: Close tickets of earlier days automatically when an office's day rolls over.
+AUTO_CLOSE_DAY = True
+
+# --- security -------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+#: Set True behind HTTPS (production deployments should).
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+WTF_CSRF_TIME_LIMIT = None
+
+# --- background work ------------------------------------------------------
+#: Run background workers (print jobs, alerts, day rollover) inside this process.
+BACKGROUND_WORKERS = True
+
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+
+def defaults() -> dict:
+    """The documented defaults above, as a dict."""
+    return {k: v for k, v in globals().items() if k.isupper() and k != "ENV_PREFIX"}
+
+
+def from_env(environ: os._Environ | dict | None = None) -> dict:
+    """Settings given in the environment as ``ADMINDUK_<NAME>``."""
+    environ = os.environ if environ is None else environ
+    out = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX):]
+        if not name.isupper():
+            continue
+        try:
+            value = json.loads(raw) if raw[:1] in "[{0123456789-" or raw in ("true", "false", "null") else raw
+        except ValueError:
+            value = raw
+        out[name] = value
+    return out

@@ -1,0 +1,1 @@
+"""Pure domain of the queue: no Flask, no SQLAlchemy. Safe to import anywhere."""

@@ -1,0 +1,254 @@
+"""Offices, services, counters, staff, devices, tickets and their audit trail."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from queue_service.models.base import Base, UTCDateTime
+
+counter_services = Table(
+    "counter_service",
+    Base.metadata,
+    Column("counter_id", ForeignKey("counter.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_offices = Table(
+    "user_office",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("office_id", ForeignKey("office.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Office(Base):
+    __tablename__ = "office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    opens_at: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    closes_at: Mapped[time] = mapped_column(Time, default=time(15, 0))
+    #: ISO weekdays the office is open (1 = Monday), e.g. "12345"
+    open_days: Mapped[str] = mapped_column(String(7), default="12345")
+    #: scrolling information text on the display screens
+    info_text: Mapped[str] = mapped_column(Text, default="")
+    #: footer printed on tickets
+    ticket_footer: Mapped[str] = mapped_column(String(200), default="")
+    #: last office-local day that close-day ran for (rollover bookkeeping)
+    last_closed_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    services: Mapped[list[Service]] = relationship(back_populates="office", order_by="Service.id")
+    counters: Mapped[list[Counter]] = relationship(back_populates="office", order_by="Counter.number")
+
+    def __repr__(self) -> str:
+        return f"<Office {self.code}>"
+
+
+class Service(Base):
+    __tablename__ = "service"
+    __table_args__ = (
+        UniqueConstraint("office_id", "code"),
+        UniqueConstraint("office_id", "prefix"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    prefix: Mapped[str] = mapped_column(String(2))
+    name_id: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    daily_quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    priority_policy: Mapped[str] = mapped_column(String(32), default="strict")
+    #: another service of the same office offered when this one cannot take tickets (e.g. SUKET)
+    fallback_service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service.id", ondelete="SET NULL"), nullable=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    office: Mapped[Office] = relationship(back_populates="services")
+    counters: Mapped[list[Counter]] = relationship(secondary=counter_services, back_populates="services")
+    fallback: Mapped[Service | None] = relationship(remote_side="Service.id")
+
+    def name(self, locale: str = "id") -> str:
+        return self.name_en if locale == "en" else self.name_id
+
+
+class Counter(Base):
+    __tablename__ = "counter"
+    __table_args__ = (UniqueConstraint("office_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: set while a clerk has the counter open (console heartbeat), for wait estimates
+    open_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    office: Mapped[Office] = relationship(back_populates="counters")
+    services: Mapped[list[Service]] = relationship(secondary=counter_services, back_populates="counters",
+                                                   order_by="Service.id")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'manager', 'clerk')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="clerk")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(5), nullable=True)
+
+    offices: Mapped[list[Office]] = relationship(secondary=user_offices)
+
+    # Flask-Login protocol, without importing Flask-Login here
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(Base):
+    """A staff member's personal API token (stored as a SHA-256 hash)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class Device(Base):
+    """A kiosk or a display screen, authenticated by a token stored as a SHA-256 hash."""
+
+    __tablename__ = "device"
+    __table_args__ = (CheckConstraint("kind IN ('kiosk', 'display')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(60))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: display filter: comma-separated service codes / counter numbers ("" = all)
+    filter_services: Mapped[str] = mapped_column(String(200), default="")
+    filter_counters: Mapped[str] = mapped_column(String(200), default="")
+    #: printer target URI for a kiosk (see printers/)
+    printer_uri: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    printer_profile: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+    office: Mapped[Office] = relationship()
+
+
+class TicketSequence(Base):
+    """Last number handed out per (office, service, office-local day); bumped by one upsert."""
+
+    __tablename__ = "ticket_sequence"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+    #: regular tickets called in a row (for the interleave priority policy)
+    regular_streak: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("office_id", "origin_service_id", "service_day", "number"),
+        Index("ix_ticket_queue", "office_id", "service_day", "status", "service_id", "queued_at"),
+        Index("ix_ticket_counter", "counter_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    #: the service the ticket waits for now (changes on transfer)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    #: the service that numbered it (never changes: the number is unique per origin service and day)
+    origin_service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    service_day: Mapped[date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="waiting")
+    priority_group: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: queue order key (= issued_at, moved on requeue or transfer-to-end)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id", ondelete="SET NULL"), nullable=True)
+    requeues: Mapped[int] = mapped_column(Integer, default=0)
+    #: kiosk that issued it (None = staff / API)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id", ondelete="SET NULL"), nullable=True)
+
+    office: Mapped[Office] = relationship()
+    service: Mapped[Service] = relationship(foreign_keys=[service_id])
+    origin_service: Mapped[Service] = relationship(foreign_keys=[origin_service_id])
+    counter: Mapped[Counter | None] = relationship()
+
+
+class TicketEvent(Base):
+    """Append-only audit trail of everything done to a ticket."""
+
+    __tablename__ = "ticket_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(80), default="")
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id", ondelete="SET NULL"), nullable=True)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Setting(Base):
+    """Small key/value settings per office (office_id NULL = global)."""
+
+    __tablename__ = "setting"
+    __table_args__ = (UniqueConstraint("office_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), nullable=True)
+    key: Mapped[str] = mapped_column(String(60))
+    value: Mapped[str] = mapped_column(Text, default="")
