@@ -1,0 +1,313 @@
+"""Waiting-time estimates: a Monte Carlo replay of the current queue state.
+
+Measured on simulated office days (see ARCHITECTURE.md, "Waiting-time facts" and ``bench/eta_simulation.py``):
+replaying the queue as it stands - which open counter serves which services, each service's own
+service-time history, the priority policy - is far more accurate than "people ahead x mean service time /
+counters", and gives each ticket a P10-P90 range.
+
+The model, run ``runs`` times at once (vectorised over runs with numpy):
+
+* the office starts at ``snapshot.now``; each open counter is free at once, or after the remaining time of
+  the ticket it is serving (sampled from that service's durations *longer than the time already spent*,
+  minus that time), or at ``busy_until_estimate`` when the caller knows it;
+* whenever a counter is free it calls, among the services it serves, the ticket the real ``call_next`` would
+  pick: a priority ticket of a service whose policy prefers priority right now first, then the oldest
+  ``queued_at`` (then ticket id). Within one service the order follows its policy (``strict``: priority
+  first; ``fifo``: issue order; ``interleave:N``: issue order, but after N regular calls in a row a waiting
+  priority ticket goes first) - this order depends only on the service's own calls, so it is computed once;
+* each call occupies the counter for a duration drawn (bootstrap) from the service's history, falling back
+  to the pooled history of all services, then to ``default_service_time``;
+* a ticket's wait is the time from ``now`` until it is called. Tickets of a service that no open counter
+  serves get ``None``. Closed counters serve nothing; tickets arriving later are not simulated.
+
+Durations are *counter occupation times* (from the call until the counter is free again), so no-shows
+and recalls are in the history as the short occupations they are.
+
+Pure module: numpy only, no Flask, no SQLAlchemy.
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from queue_service.domain.clock import as_utc
+from queue_service.domain.priority import parse_policy
+
+#: seconds; used when no service has any history yet
+DEFAULT_SERVICE_TIME = 420.0
+
+
+@dataclass(frozen=True)
+class CounterState:
+    """An office counter as the estimator sees it.
+
+    Busy counters give either ``busy_until_estimate`` (a known end) or ``serving_since`` (when the current
+    ticket was called) with ``serving_service_id``; a free counter gives neither.
+    """
+
+    id: Hashable
+    services: frozenset[int]
+    open: bool = True
+    busy_until_estimate: datetime | None = None
+    serving_since: datetime | None = None
+    serving_service_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WaitingTicket:
+    id: Hashable
+    service_id: int
+    queued_at: datetime
+    priority: bool = False
+
+
+@dataclass
+class QueueSnapshot:
+    now: datetime
+    counters: Sequence[CounterState]
+    waiting: Sequence[WaitingTicket]
+    #: service id -> recent counter occupation times in seconds
+    service_times: Mapping[int, Sequence[float]] = field(default_factory=dict)
+    #: service id -> "strict" | "fifo" | "interleave:N" (missing = strict, the model default)
+    policies: Mapping[int, str] = field(default_factory=dict)
+    default_service_time: float = DEFAULT_SERVICE_TIME
+    #: service id -> regular tickets called in a row so far today (for interleave:N)
+    regular_streaks: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Minutes from the snapshot's ``now`` until the ticket is called."""
+
+    mean_min: float
+    p10_min: float
+    p50_min: float
+    p90_min: float
+
+
+# --------------------------------------------------------------------------- call order
+
+def _ticket_sort_keys(waiting: Sequence[WaitingTicket]) -> list[tuple]:
+    """(queued_at, id) like ``call_next``'s ORDER BY; ids that do not compare fall back to input order."""
+    try:
+        ids = [t.id for t in waiting]
+        sorted(ids)
+        tie = ids
+    except TypeError:
+        tie = list(range(len(waiting)))
+    return [(as_utc(t.queued_at), tie[i], i) for i, t in enumerate(waiting)]
+
+
+def _service_orders(snapshot: QueueSnapshot) -> tuple[dict[int, list[tuple[int, int]]], list[int]]:
+    """Per service: the call order as (ticket index, rank) pairs, and each ticket's global rank.
+
+    ``rank`` is 0 when the ticket is called because its service prefers priority at that moment (it then
+    goes before older tickets of other services at a shared counter), else 1.
+    """
+    waiting = snapshot.waiting
+    keys = _ticket_sort_keys(waiting)
+    order = sorted(range(len(waiting)), key=keys.__getitem__)
+    global_rank = [0] * len(waiting)
+    for rank, i in enumerate(order):
+        global_rank[i] = rank
+
+    by_service: dict[int, list[int]] = {}
+    for i in order:
+        by_service.setdefault(waiting[i].service_id, []).append(i)
+
+    result: dict[int, list[tuple[int, int]]] = {}
+    for sid, idxs in by_service.items():
+        policy = parse_policy(snapshot.policies.get(sid))
+        pri = [i for i in idxs if waiting[i].priority]
+        reg = [i for i in idxs if not waiting[i].priority]
+        if policy.kind == "fifo":
+            result[sid] = [(i, 1) for i in idxs]
+            continue
+        if policy.kind == "strict":
+            result[sid] = [(i, 0) for i in pri] + [(i, 1) for i in reg]
+            continue
+        streak = int(snapshot.regular_streaks.get(sid, 0))
+        seq: list[tuple[int, int]] = []
+        a = b = 0
+        while a < len(pri) or b < len(reg):
+            if a < len(pri) and policy.prefers_priority(streak):
+                seq.append((pri[a], 0))
+                a += 1
+                streak = 0
+                continue
+            take_pri = b >= len(reg) or (a < len(pri) and global_rank[pri[a]] < global_rank[reg[b]])
+            if take_pri:
+                seq.append((pri[a], 1))
+                a += 1
+                streak = 0
+            else:
+                seq.append((reg[b], 1))
+                b += 1
+                streak += 1
+        result[sid] = seq
+    return result, global_rank
+
+
+def service_call_order(snapshot: QueueSnapshot) -> dict[int, list[Hashable]]:
+    """Service id -> waiting ticket ids in the order that service will call them."""
+    orders, _ = _service_orders(snapshot)
+    return {sid: [snapshot.waiting[i].id for i, _ in seq] for sid, seq in orders.items()}
+
+
+def people_ahead(snapshot: QueueSnapshot, ticket_id: Hashable) -> int:
+    """How many waiting tickets of the same service will be called before ``ticket_id``."""
+    for sid, ids in service_call_order(snapshot).items():
+        if ticket_id in ids:
+            return ids.index(ticket_id)
+    raise KeyError(f"ticket {ticket_id!r} is not waiting in this snapshot")
+
+
+# --------------------------------------------------------------------------- service times
+
+def _pools(snapshot: QueueSnapshot) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    pools = {sid: np.asarray([float(x) for x in xs if x is not None and x >= 0], dtype=float)
+             for sid, xs in snapshot.service_times.items()}
+    pools = {sid: p for sid, p in pools.items() if p.size}
+    glob = np.concatenate(list(pools.values())) if pools else np.asarray([float(snapshot.default_service_time)])
+    return pools, glob
+
+
+def _pool_for(pools: dict[int, np.ndarray], glob: np.ndarray, sid: int | None) -> np.ndarray:
+    return pools.get(sid, glob) if sid is not None else glob
+
+
+def _remaining(pool: np.ndarray, elapsed: float, runs: int, rng: np.random.Generator) -> np.ndarray:
+    """Remaining seconds of a service already ``elapsed`` seconds old: durations longer than ``elapsed``
+    minus ``elapsed``. When it already took longer than every recorded duration (overdue), assume it ends
+    within a typical duration: ``U(0, 1) x`` a sampled duration."""
+    elapsed = max(0.0, elapsed)
+    longer = pool[pool > elapsed]
+    if longer.size:
+        return longer[rng.integers(0, longer.size, runs)] - elapsed
+    return rng.random(runs) * pool[rng.integers(0, pool.size, runs)]
+
+
+def _mean_time(pools: dict[int, np.ndarray], glob: np.ndarray, sid: int) -> float:
+    return float(_pool_for(pools, glob, sid).mean())
+
+
+# --------------------------------------------------------------------------- estimators
+
+def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
+             ) -> dict[Hashable, Estimate | None]:
+    """Monte Carlo wait estimate for every waiting ticket (``None``: no open counter serves its service)."""
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
+    waiting = list(snapshot.waiting)
+    result: dict[Hashable, Estimate | None] = {t.id: None for t in waiting}
+    if not waiting:
+        return result
+    rng = np.random.default_rng(seed)
+    now = as_utc(snapshot.now)
+    orders, global_rank = _service_orders(snapshot)
+    services = sorted(orders)
+    s_index = {sid: k for k, sid in enumerate(services)}
+
+    counters = [c for c in snapshot.counters if c.open and any(s in s_index for s in c.services)]
+    if not counters:
+        return result
+    n_c, n_s, n_t = len(counters), len(services), len(waiting)
+
+    # flattened per-service queues, each followed by a sentinel (key = inf)
+    flat_key = np.full(n_t + n_s, np.inf)
+    flat_ticket = np.full(n_t + n_s, -1, dtype=np.int64)
+    offset = np.zeros(n_s, dtype=np.int64)
+    pos = 0
+    for k, sid in enumerate(services):
+        offset[k] = pos
+        for i, rank in orders[sid]:
+            flat_key[pos] = rank * (n_t + 1) + global_rank[i]
+            flat_ticket[pos] = i
+            pos += 1
+        pos += 1  # sentinel
+
+    mask = np.zeros((n_c, n_s), dtype=bool)
+    for c, counter in enumerate(counters):
+        for sid in counter.services:
+            if sid in s_index:
+                mask[c, s_index[sid]] = True
+    served = mask.any(axis=0)
+
+    # service durations of every ticket in every run
+    pools, glob = _pools(snapshot)
+    dur = np.empty((runs, n_t))
+    for sid in services:
+        idxs = np.fromiter((i for i, _ in orders[sid]), dtype=np.int64)
+        pool = _pool_for(pools, glob, sid)
+        dur[:, idxs] = pool[rng.integers(0, pool.size, (runs, idxs.size))]
+
+    # when each counter is first free
+    free = np.zeros((runs, n_c))
+    for c, counter in enumerate(counters):
+        if counter.busy_until_estimate is not None:
+            free[:, c] = max(0.0, (as_utc(counter.busy_until_estimate) - now).total_seconds())
+        elif counter.serving_since is not None:
+            elapsed = (now - as_utc(counter.serving_since)).total_seconds()
+            pool = _pool_for(pools, glob, counter.serving_service_id)
+            free[:, c] = _remaining(pool, elapsed, runs, rng)
+
+    call = np.full((runs, n_t), np.nan)
+    ptr = np.tile(offset, (runs, 1))
+    rows = np.arange(runs)
+    to_call = int(sum(len(orders[sid]) for sid in services if served[s_index[sid]])) * runs
+    called = 0
+    for _ in range(n_t + n_c + 1):
+        c = free.argmin(axis=1)
+        t = free[rows, c]
+        live = np.isfinite(t)
+        if not live.any() or called >= to_call:
+            break
+        heads = np.where(mask[c], flat_key[ptr], np.inf)
+        s = heads.argmin(axis=1)
+        got = live & np.isfinite(heads[rows, s])
+        idle = live & ~got
+        if idle.any():  # nothing left for this counter, and no one else arrives: it retires
+            free[rows[idle], c[idle]] = np.inf
+        if got.any():
+            r, cg, sg = rows[got], c[got], s[got]
+            tk = flat_ticket[ptr[r, sg]]
+            call[r, tk] = t[got]
+            free[r, cg] = t[got] + dur[r, tk]
+            ptr[r, sg] += 1
+            called += r.size
+
+    ok = ~np.isnan(call).any(axis=0)
+    if ok.any():
+        waits = call[:, ok] / 60.0
+        mean = waits.mean(axis=0)
+        p10, p50, p90 = np.percentile(waits, [10, 50, 90], axis=0)
+        for j, i in enumerate(np.flatnonzero(ok)):
+            result[waiting[i].id] = Estimate(float(mean[j]), float(p10[j]), float(p50[j]), float(p90[j]))
+    return result
+
+
+def naive_estimate(snapshot: QueueSnapshot) -> dict[Hashable, Estimate | None]:
+    """The baseline: people ahead in the same service x mean service time / open counters serving it.
+
+    All four figures are the same point value (the baseline has no range).
+    """
+    pools, glob = _pools(snapshot)
+    open_counters: dict[int, int] = {}
+    for counter in snapshot.counters:
+        if counter.open:
+            for sid in counter.services:
+                open_counters[sid] = open_counters.get(sid, 0) + 1
+    result: dict[Hashable, Estimate | None] = {}
+    for sid, ids in service_call_order(snapshot).items():
+        k = open_counters.get(sid, 0)
+        mean = _mean_time(pools, glob, sid)
+        for ahead, tid in enumerate(ids):
+            if k == 0:
+                result[tid] = None
+            else:
+                w = ahead * mean / k / 60.0
+                result[tid] = Estimate(w, w, w, w)
+    return result
