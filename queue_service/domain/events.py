@@ -14,6 +14,8 @@ class Event:
     office: str
     payload: dict[str, Any] = field(default_factory=dict)
     ticket_token: str | None = None
+    #: which of the office's rooms hear it
+    audience: tuple[str, ...] = ("displays", "counters", "managers")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

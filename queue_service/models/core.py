@@ -51,6 +51,9 @@ class Office(Base):
     info_text: Mapped[str] = mapped_column(Text, default="")
     #: footer printed on tickets
     ticket_footer: Mapped[str] = mapped_column(String(200), default="")
+    #: letter of the office-wide priority series (e.g. "P": P-007); None = priority tickets keep
+    #: their service's letter
+    priority_prefix: Mapped[str | None] = mapped_column(String(2), nullable=True)
     #: last office-local day that close-day ran for (rollover bookkeeping)
     last_closed_day: Mapped[date | None] = mapped_column(Date, nullable=True)
 
@@ -179,14 +182,18 @@ class Device(Base):
 
 
 class TicketSequence(Base):
-    """Last number handed out per (office, service, office-local day); bumped by one upsert."""
+    """Numbering of one series (a service's letter, or the office's priority letter) on one
+    office-local day; bumped by one upsert in the ticket's own transaction."""
 
     __tablename__ = "ticket_sequence"
 
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    series: Mapped[str] = mapped_column(String(2), primary_key=True)
     service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: last number handed out in this series
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+    #: tickets issued today for the service whose letter this is (regular and priority): the quota count
+    issued: Mapped[int] = mapped_column(Integer, default=0)
     #: regular tickets called in a row (for the interleave priority policy)
     regular_streak: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -194,7 +201,7 @@ class TicketSequence(Base):
 class Ticket(Base):
     __tablename__ = "ticket"
     __table_args__ = (
-        UniqueConstraint("office_id", "origin_service_id", "service_day", "number"),
+        UniqueConstraint("office_id", "series", "service_day", "number"),
         Index("ix_ticket_queue", "office_id", "service_day", "status", "service_id", "queued_at"),
         Index("ix_ticket_counter", "counter_id", "status"),
     )
@@ -203,8 +210,10 @@ class Ticket(Base):
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
     #: the service the ticket waits for now (changes on transfer)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
-    #: the service that numbered it (never changes: the number is unique per origin service and day)
+    #: the service it was issued for (never changes)
     origin_service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    #: the numbering series (letter) of its code; the number is unique per office, series and day
+    series: Mapped[str] = mapped_column(String(2))
     service_day: Mapped[date] = mapped_column(Date)
     number: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(12))

@@ -1,0 +1,177 @@
+"""The composition root: ``create_app(config=None)``.
+
+config -> extensions -> blueprints -> sockets -> CLI. Feature packages (kiosk, printers,
+inventory) are wired here and only here.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from queue_service import config as default_config
+from queue_service.db import configure_sqlite, engine_options, normalise_url
+from queue_service.extensions import babel, csrf, db, login, migrate, socketio
+from queue_service.services.tickets import QueuePolicy
+from templates import TEMPLATE_DIR
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: the packages whose translations/ folders are merged into one catalog per locale
+TRANSLATION_PACKAGES = ("queue_service", "kiosk", "printers", "inventory")
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration (message says what to fix)."""
+
+
+def load_config(app: Flask, config: dict | None) -> None:
+    app.config.from_object(default_config)
+    app.config.update(default_config.from_env())
+    if config:
+        app.config.update(config)
+    if app.config.get("TESTING") and not (config or {}).get("ENV"):
+        app.config["ENV"] = "testing"
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'adminduk.sqlite3'}"
+    url = normalise_url(url)
+    app.config["DATABASE_URL"] = url
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = engine_options(url)
+    options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV") == "production":
+            raise ConfigError(
+                "ADMINDUK_SECRET_KEY is not set. Production mode refuses to start without a secret key "
+                "shared by every process, e.g.: export ADMINDUK_SECRET_KEY=$(python -c "
+                "'import secrets; print(secrets.token_hex(32))')")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        str(PACKAGE_DIR.parent / pkg / "translations") for pkg in TRANSLATION_PACKAGES)
+    # CSRF is checked by us in before_request (token-authenticated API calls are exempt)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+
+def select_locale() -> str:
+    """An explicit choice (?lang= or the session) wins, then the user's preference, else Indonesian."""
+    from flask import current_app
+    from flask_login import current_user
+
+    langs = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in langs:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in langs:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in langs:
+        return current_user.locale
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    office = g.get("office")
+    if office is not None:
+        return office.timezone
+    from flask import current_app
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        "queue_service",
+        template_folder=str(TEMPLATE_DIR),
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_path=(config or {}).get("INSTANCE_PATH") or os.environ.get("ADMINDUK_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    # --- extensions
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    login.init_app(app)
+    login.login_view = "auth.login_page"
+    login.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    socketio.init_app(app, async_mode="threading", message_queue=app.config.get("MESSAGE_QUEUE"),
+                      cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS", None),
+                      logger=False, engineio_logger=False)
+
+    app.extensions["adminduk"] = {
+        "policy": QueuePolicy(
+            no_show_requeues=int(app.config["NO_SHOW_REQUEUES"]),
+            transfer_position=app.config["TRANSFER_POSITION"],
+            quota_caps=[], finish_hooks=[]),
+        "openapi_paths": {},
+    }
+
+    # --- blueprints (core, then features)
+    from queue_service.web import admin, api, auth, errors, pages
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(pages.bp)
+    _features(app)
+
+    # --- sockets and CLI
+    from queue_service import sockets
+    sockets.init_app(app)
+    from queue_service import cli
+    cli.init_app(app)
+
+    _request_hooks(app)
+    return app
+
+
+def _features(app: Flask) -> None:
+    """Wire the feature packages. They never import each other; only this function knows all."""
+    import importlib
+
+    for name in app.config.get("FEATURES", ("kiosk", "printers", "inventory")):
+        try:
+            module = importlib.import_module(f"{name}.web")
+        except ModuleNotFoundError as exc:
+            if exc.name in (name, f"{name}.web"):
+                continue  # feature not installed in this build
+            raise
+        module.init_app(app)
+
+
+def _request_hooks(app: Flask) -> None:
+    from flask_login import current_user
+
+    from queue_service.web.access import bearer_token
+
+    @app.before_request
+    def _csrf():
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and bearer_token() is None:
+            csrf.protect()
+
+    @app.context_processor
+    def _globals():
+        return {"current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
+                "languages": app.config["LANGUAGES"], "current_user": current_user}
+
+    @app.after_request
+    def _headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy",
+                     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                     "connect-src 'self' ws: wss:; font-src 'self'; media-src 'self'; object-src 'none'; "
+                     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith("/api/") or request.endpoint == "auth.login_page":
+            h.setdefault("Cache-Control", "no-store")
+        return response

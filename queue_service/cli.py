@@ -1,0 +1,300 @@
+"""The ``adminduk`` command: a FlaskGroup over create_app, so every ``flask`` command works too."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from queue_service.domain.errors import DomainError
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _instance_path() -> Path:
+    if os.environ.get("ADMINDUK_INSTANCE_PATH"):
+        return Path(os.environ["ADMINDUK_INSTANCE_PATH"])
+    # the same default as create_app's Flask object: ./instance in a checkout,
+    # <prefix>/var/queue_service-instance when installed
+    return Path(Flask("queue_service").instance_path)
+
+
+def _secret_file(instance: Path) -> Path:
+    return instance / "secret_key"
+
+
+def _cli_app() -> Flask:
+    """The app for CLI commands: production rules, but a key kept by ``adminduk demo`` is used."""
+    from queue_service.app import ConfigError, create_app
+
+    overrides = {}
+    if not os.environ.get("ADMINDUK_SECRET_KEY"):
+        key_file = _secret_file(_instance_path())
+        if key_file.exists():
+            overrides["SECRET_KEY"] = key_file.read_text().strip()
+    try:
+        return create_app(overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _fail(exc: DomainError):
+    raise click.ClickException(exc.message)
+
+
+@click.group(cls=FlaskGroup, create_app=_cli_app, add_version_option=True, load_dotenv=False,
+             set_debug_flag=False)
+def main():
+    """adminduk-queue: queue and e-KTP blank stock service for Disdukcapil offices."""
+
+
+@main.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the database schema to the newest version (Alembic)."""
+    from flask_migrate import upgrade
+    upgrade()
+    click.echo("Database is at the newest schema.")
+
+
+def _seed(as_json: bool):
+    from queue_service.extensions import db
+    from queue_service.services.seed import seed_demo
+    try:
+        data = seed_demo(db.session, now=_now())
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc}; nothing was changed.") from None
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    return data
+
+
+@main.command("seed-demo")
+@click.option("--json", "as_json", is_flag=True, help="Print every code, id, login, password and token as JSON.")
+@with_appcontext
+def seed_demo_cmd(as_json):
+    """Create the demo office (Disdukcapil Kabupaten Bekasi) with random passwords and tokens."""
+    data = _seed(as_json)
+    if not as_json:
+        _print_logins(data)
+
+
+def _print_logins(data: dict) -> None:
+    click.echo(f"Office {data['office']['code']}: {data['office']['name']}")
+    for u in data["users"]:
+        click.echo(f"  {u['role']:8} {u['username']:10} password {u['password']}   API token {u['api_token']}")
+    for d in data["devices"]:
+        click.echo(f"  {d['kind']:8} {d['name']:16} token {d['token']}")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "manager", "clerk"]), default="clerk", show_default=True)
+@click.option("--office", "office_codes", multiple=True, help="Office code (repeat for several).")
+@click.option("--full-name", default="")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 10 characters. Asked for when not given.")
+@with_appcontext
+def create_user_cmd(username, role, office_codes, full_name, password):
+    """Create a staff account."""
+    from queue_service.extensions import db
+    from queue_service.models import Office
+    from queue_service.services.staff import create_user
+
+    offices = []
+    for code in office_codes:
+        office = db.session.scalar(select(Office).where(Office.code == code))
+        if office is None:
+            raise click.ClickException(f"No office with code {code!r}.")
+        offices.append(office)
+    try:
+        user = create_user(db.session, username=username, password=password, role=role, offices=offices,
+                           full_name=full_name)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@main.command("create-token")
+@click.argument("username")
+@click.option("--name", default="cli", help="A label to recognise the token by.")
+@click.option("--revoke", "revoke_id", type=int, default=None, help="Revoke the token with this id instead.")
+@with_appcontext
+def create_token_cmd(username, name, revoke_id):
+    """Create (or revoke) a personal API token. The token is shown once."""
+    from queue_service.extensions import db
+    from queue_service.models import ApiToken
+    from queue_service.services.staff import create_api_token, user_by_name
+
+    try:
+        user = user_by_name(db.session, username)
+    except DomainError as exc:
+        _fail(exc)
+    if revoke_id is not None:
+        row = db.session.get(ApiToken, revoke_id)
+        if row is None or row.user_id != user.id:
+            raise click.ClickException(f"{username} has no token with id {revoke_id}.")
+        row.revoked_at = _now()
+        db.session.commit()
+        click.echo(f"Revoked token {revoke_id}.")
+        return
+    row, token = create_api_token(db.session, user=user, now=_now(), name=name)
+    db.session.commit()
+    click.echo(token)
+    click.echo(f"(token id {row.id}; stored hashed, shown only now)", err=True)
+
+
+@main.command("close-day")
+@click.option("--office", "office_code", default=None, help="Only this office (default: all).")
+@click.option("--earlier-only", is_flag=True, help="Leave today's open tickets alone.")
+@with_appcontext
+def close_day_cmd(office_code, earlier_only):
+    """Mark tickets still open as expired (kept for the record, never deleted)."""
+    from queue_service import realtime
+    from queue_service.extensions import db
+    from queue_service.models import Office
+    from queue_service.services.tickets import close_day
+
+    query = select(Office)
+    if office_code:
+        query = query.where(Office.code == office_code)
+    offices = db.session.scalars(query).all()
+    if office_code and not offices:
+        raise click.ClickException(f"No office with code {office_code!r}.")
+    now = _now()
+    for office in offices:
+        count, events = close_day(db.session, office=office, now=now, include_today=not earlier_only,
+                                  actor="cli")
+        db.session.commit()
+        realtime.emit(events)
+        click.echo(f"{office.code}: {count} ticket(s) expired.")
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    from queue_service import background
+    from queue_service.extensions import socketio
+
+    background.start(app)
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                 log_output=bool(app.config.get("ACCESS_LOG", False)))
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def run_cmd(host, port):
+    """Serve HTTP and websockets from this process (threads)."""
+    app = current_app._get_current_object()
+    click.echo(f"adminduk-queue on http://{host}:{port}/ (database {app.config['DATABASE_URL']})")
+    _serve(app, host, port)
+
+
+def demo_urls(app: Flask, base: str, data: dict) -> list[tuple[str, str]]:
+    office = data["office"]["code"]
+    kiosk = next(d for d in data["devices"] if d["kind"] == "kiosk")
+    display = next(d for d in data["devices"] if d["kind"] == "display")
+    urls = [("Start / sign in", f"{base}/login")]
+    views = app.view_functions
+    if "kiosk.pair" in views:
+        urls.append(("Kiosk (pairs this browser)", f"{base}/kiosk/pair?token={kiosk['token']}"))
+    if "counter.console" in views:
+        urls.append(("Counter console", f"{base}/counter"))
+    if "display.pair" in views:
+        urls.append(("Display screen (pairs this browser)", f"{base}/display/{office}/pair?token={display['token']}"))
+    elif "display.screen" in views:
+        urls.append(("Display screen", f"{base}/display/{office}"))
+    if "manager.dashboard" in views:
+        urls.append(("Manager dashboard", f"{base}/manager"))
+    if "admin.index" in views:
+        urls.append(("Administration", f"{base}/admin"))
+    if "status.page" in views and data.get("sample_ticket"):
+        urls.append(("Status page of a sample ticket", f"{base}/t/{data['sample_ticket']['token']}"))
+    if "printers.preview" in views and data.get("sample_ticket"):
+        urls.append(("Printed ticket preview (PNG)", f"{base}/printers/preview/{data['sample_ticket']['id']}.png"))
+    urls.append(("API description", f"{base}/api/v1/openapi.json"))
+    return urls
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare and print, but do not start the server.")
+def demo_cmd(host, port, no_serve):
+    """Prepare a demo (SQLite in the instance folder, demo office) and serve it."""
+    from queue_service.app import create_app
+    from queue_service.extensions import db
+    from queue_service.models import Office
+
+    instance = _instance_path()
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = _secret_file(instance)
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    config = {"SECRET_KEY": os.environ.get("ADMINDUK_SECRET_KEY") or key_file.read_text().strip(),
+              "INSTANCE_PATH": str(instance)}
+    app = create_app(config)
+    base = (app.config.get("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
+    creds_file = instance / "demo-credentials.json"
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        if db.session.scalar(select(Office.id).limit(1)) is None:
+            data = _seed(as_json=False)
+            data["sample_ticket"] = _sample_ticket(data)
+            creds_file.write_text(json.dumps(data, indent=2))
+            creds_file.chmod(0o600)
+            click.echo(f"Demo office created; logins saved in {creds_file}")
+        elif creds_file.exists():
+            data = json.loads(creds_file.read_text())
+        else:
+            raise click.ClickException("The database has offices but no demo credentials file; "
+                                       "use 'adminduk run' for a real deployment.")
+    click.echo("")
+    for label, url in demo_urls(app, base, data):
+        click.echo(f"  {label:38} {url}")
+    click.echo("")
+    _print_logins(data)
+    click.echo(f"\nDatabase: {app.config['DATABASE_URL']}")
+    if no_serve:
+        return
+    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    _serve(app, host, port)
+
+
+def _sample_ticket(data: dict) -> dict | None:
+    """Issue one ticket so the status page and print preview have something to show."""
+    from queue_service.extensions import db
+    from queue_service.models import Office, Service
+    from queue_service.services.tickets import issue_ticket
+
+    office = db.session.scalar(select(Office).where(Office.code == data["office"]["code"]))
+    service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == "REKAM"))
+    policy = current_app.extensions["adminduk"]["policy"]
+    ticket, _events = issue_ticket(db.session, office=office, service=service, now=_now(), actor="demo",
+                                   policy=policy)
+    db.session.commit()
+    return {"id": ticket.id, "code": ticket.code, "token": ticket.token}
+
+
+def init_app(app: Flask) -> None:
+    """Register the core background jobs (the CLI commands live on the ``main`` group)."""
+    from queue_service import background
+    background.register_job(app, "rollover", 60, background.rollover_job)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

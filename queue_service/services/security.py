@@ -1,0 +1,32 @@
+"""Secrets: password hashing (werkzeug) and high-entropy tokens stored as SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def check_password(stored_hash: str, password: str) -> bool:
+    try:
+        return check_password_hash(stored_hash, password)
+    except (ValueError, TypeError):
+        return False
+
+
+def new_token(prefix: str) -> str:
+    """A token such as ``kio_3vQ...``; the prefix tells what it is, the rest is 256 random bits."""
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def ticket_token() -> str:
+    """Opaque public token of a ticket (the QR code); 128 random bits, nothing personal."""
+    return secrets.token_urlsafe(16)

@@ -1,0 +1,404 @@
+"""Queue use cases: issue, call next, recall, start, finish, no-show, transfer, cancel, close day.
+
+Every function takes the session and ``now`` (aware UTC) and returns ``(result, events)``.
+Nothing here commits: the caller commits, then emits the events.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from queue_service.domain import status as st
+from queue_service.domain.clock import office_day
+from queue_service.domain.codes import ticket_code
+from queue_service.domain.errors import (
+    InvalidTransition,
+    NotFound,
+    QuotaReached,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from queue_service.domain.events import Event
+from queue_service.domain.priority import parse_policy, valid_priority
+from queue_service.models import Counter, Office, Service, Ticket, TicketEvent, TicketSequence
+from queue_service.services.security import ticket_token
+
+#: (session, service, day) -> a cap on today's number of tickets, or None for no cap
+QuotaCap = Callable[[Session, Service, date], "int | None"]
+#: (session, ticket, now, data) -> extra events; runs inside the finishing transaction
+FinishHook = Callable[[Session, Ticket, datetime, dict], "list[Event] | None"]
+
+
+@dataclass
+class QueuePolicy:
+    """Office-wide knobs (from the app config)."""
+
+    no_show_requeues: int = 1
+    transfer_position: str = "issue_time"  # or "end"
+    quota_caps: Sequence[QuotaCap] = ()
+    finish_hooks: Sequence[FinishHook] = field(default_factory=list)
+
+
+DEFAULT_POLICY = QueuePolicy()
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _insert_for(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _log(session: Session, ticket: Ticket, action: str, actor: str, now: datetime,
+         counter_id: int | None = None, detail: str = "") -> None:
+    session.add(TicketEvent(ticket_id=ticket.id, action=action, actor=actor[:80],
+                            counter_id=counter_id, detail=detail[:200], at=now))
+
+
+def ticket_payload(ticket: Ticket, *, position: int | None = None) -> dict:
+    """What a screen needs to show a ticket; never personal data (there is none to show)."""
+    counter = ticket.counter
+    return {
+        "id": ticket.id,
+        "code": ticket.code,
+        "service": ticket.service.code,
+        "service_name": {"id": ticket.service.name_id, "en": ticket.service.name_en},
+        "status": ticket.status,
+        "priority": ticket.priority_group,
+        "counter": ({"id": counter.id, "number": counter.number, "name": counter.name}
+                    if counter is not None and ticket.status in ("called", "serving") else None),
+        "issued_at": ticket.issued_at.isoformat(),
+        "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+        "position": position,
+    }
+
+
+def _event(name: str, ticket: Ticket, **extra) -> Event:
+    payload = ticket_payload(ticket)
+    payload.update(extra)
+    return Event(name=name, office=ticket.office.code, payload=payload, ticket_token=ticket.token)
+
+
+def queue_changed(office: Office) -> Event:
+    return Event(name="queue_changed", office=office.code, payload={"office": office.code})
+
+
+def effective_quota(session: Session, service: Service, day: date,
+                    caps: Iterable[QuotaCap] = ()) -> int | None:
+    """The lowest of the service's own daily quota and every cap (e.g. blanks in stock)."""
+    limits = [service.daily_quota] if service.daily_quota is not None else []
+    for cap in caps:
+        value = cap(session, service, day)
+        if value is not None:
+            limits.append(max(0, int(value)))
+    return min(limits) if limits else None
+
+
+def issued_today(session: Session, service: Service, day: date) -> int:
+    """Tickets issued today for ``service`` (what its quota counts)."""
+    return session.scalar(
+        select(TicketSequence.issued).where(
+            TicketSequence.office_id == service.office_id,
+            TicketSequence.series == service.prefix,
+            TicketSequence.service_day == day)) or 0
+
+
+def position_of(session: Session, ticket: Ticket) -> int | None:
+    """People ahead of a waiting ticket in its service's order (None once it is no longer waiting)."""
+    if ticket.status != st.Status.WAITING:
+        return None
+    policy = parse_policy(ticket.service.priority_policy)
+    base = select(func.count(Ticket.id)).where(
+        Ticket.office_id == ticket.office_id, Ticket.service_id == ticket.service_id,
+        Ticket.service_day == ticket.service_day, Ticket.status == st.Status.WAITING,
+        Ticket.id != ticket.id)
+    earlier = (Ticket.queued_at < ticket.queued_at) | (
+        (Ticket.queued_at == ticket.queued_at) & (Ticket.id < ticket.id))
+    if policy.kind == "strict":
+        if ticket.priority_group:
+            cond = Ticket.priority_group.is_not(None) & earlier
+        else:
+            cond = Ticket.priority_group.is_not(None) | earlier
+    else:
+        cond = earlier
+    return session.scalar(base.where(cond)) or 0
+
+
+# --------------------------------------------------------------------------- issue
+
+def _bump(session: Session, office_id: int, series: str, day: date, *, numbered: bool) -> tuple[int, int]:
+    """One atomic upsert on the (office, series, day) row: returns (issued, last_number)."""
+    insert = _insert_for(session)
+    seq = TicketSequence.__table__
+    step = 1 if numbered else 0
+    stmt = (insert(seq)
+            .values(office_id=office_id, series=series, service_day=day, last_number=step,
+                    issued=1, regular_streak=0)
+            .on_conflict_do_update(index_elements=[seq.c.office_id, seq.c.series, seq.c.service_day],
+                                   set_={"last_number": seq.c.last_number + step, "issued": seq.c.issued + 1})
+            .returning(seq.c.issued, seq.c.last_number))
+    issued, last = session.execute(stmt).one()
+    return issued, last
+
+
+def issue_ticket(session: Session, *, office: Office, service: Service, now: datetime,
+                 priority: str | None = None, device_id: int | None = None, actor: str = "kiosk",
+                 policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket, list[Event]]:
+    """Number and store a new ticket. The number comes from one upsert on the day's sequence row
+    in the same transaction, so numbers are unique and gapless under any concurrency."""
+    if service.office_id != office.id:
+        raise NotFound("This service does not belong to this office.")
+    if not service.active:
+        raise ServiceUnavailable(f"Service {service.code} is not taking tickets now.", service=service.code)
+    if not valid_priority(priority):
+        raise ValidationFailed(f"Unknown priority group {priority!r}.", field="priority")
+    day = office_day(now, office.timezone)
+
+    # the service's own row counts every ticket of the service (the quota) and numbers the
+    # regular ones; priority tickets may be numbered in the office's priority series instead
+    priority_series = office.priority_prefix if priority and office.priority_prefix else None
+    own_numbers = priority_series is None
+    issued, number = _bump(session, office.id, service.prefix, day, numbered=own_numbers)
+    quota = effective_quota(session, service, day, policy.quota_caps)
+    if quota is not None and issued > quota:
+        # the caller rolls back, so the bumped counters are not used: numbering stays gapless
+        raise QuotaReached(f"Today's quota for {service.code} ({quota}) has been reached.",
+                           service=service.code, quota=quota)
+    if priority_series is not None:
+        _, number = _bump(session, office.id, priority_series, day, numbered=True)
+    series = priority_series or service.prefix
+
+    ticket = Ticket(office_id=office.id, service_id=service.id, origin_service_id=service.id,
+                    series=series, service_day=day, number=number, code=ticket_code(series, number),
+                    status=st.Status.WAITING, priority_group=priority, token=ticket_token(),
+                    issued_at=now, queued_at=now, device_id=device_id)
+    ticket.office, ticket.service, ticket.origin_service = office, service, service
+    session.add(ticket)
+    session.flush()
+    _log(session, ticket, "issue", actor, now, detail=priority or "")
+    position = position_of(session, ticket)
+    event = _event("ticket_issued", ticket, position=position)
+    return ticket, [event, queue_changed(office)]
+
+
+# --------------------------------------------------------------------------- call next
+
+def current_ticket(session: Session, counter: Counter) -> Ticket | None:
+    return session.scalar(
+        select(Ticket).where(Ticket.counter_id == counter.id,
+                             Ticket.status.in_([st.Status.CALLED, st.Status.SERVING]))
+        .order_by(Ticket.called_at.desc()).limit(1))
+
+
+def call_next(session: Session, *, counter: Counter, now: datetime, actor: str = "",
+              policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket | None, list[Event]]:
+    """Call the next waiting ticket for ``counter``, race-free.
+
+    One ``UPDATE ... WHERE id = (SELECT ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) AND status = 'waiting'
+    RETURNING id``: two counters pressing at the same instant always get different tickets.
+    The counter's current ticket, if any, is finished first.
+    """
+    office = counter.office
+    if not counter.active:
+        raise InvalidTransition(f"Counter {counter.number} is closed.")
+    # serialise calls of the same counter (two browser tabs): lock its row
+    session.execute(update(Counter).where(Counter.id == counter.id).values(open_since=counter.open_since or now))
+    events: list[Event] = []
+    previous = current_ticket(session, counter)
+    if previous is not None:
+        _, finish_events = finish(session, ticket=previous, now=now, actor=actor,
+                                  detail="auto: next ticket called", policy=policy)
+        events.extend(finish_events)
+
+    service_ids = [s.id for s in counter.services]
+    if not service_ids:
+        return None, events
+    day = office_day(now, office.timezone)
+    streaks = dict(session.execute(
+        select(TicketSequence.series, TicketSequence.regular_streak).where(
+            TicketSequence.office_id == office.id, TicketSequence.service_day == day,
+            TicketSequence.series.in_([s.prefix for s in counter.services]))).all())
+    prefer = [s.id for s in counter.services
+              if parse_policy(s.priority_policy).prefers_priority(streaks.get(s.prefix, 0))]
+    rank = case((Ticket.priority_group.is_not(None) & Ticket.service_id.in_(prefer), 0), else_=1) \
+        if prefer else None
+
+    pick = select(Ticket.id).where(
+        Ticket.office_id == office.id, Ticket.service_day == day,
+        Ticket.status == st.Status.WAITING, Ticket.service_id.in_(service_ids))
+    order = ([rank] if rank is not None else []) + [Ticket.queued_at, Ticket.id]
+    pick = pick.order_by(*order).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (update(Ticket)
+            .where(Ticket.id == pick.scalar_subquery(), Ticket.status == st.Status.WAITING)
+            .values(status=st.Status.CALLED, counter_id=counter.id, called_at=now)
+            .returning(Ticket.id)
+            .execution_options(synchronize_session=False))
+    ticket_id = session.execute(stmt).scalar_one_or_none()
+    if ticket_id is None:
+        if previous is not None:
+            events.append(queue_changed(office))
+        return None, events
+    ticket = session.get(Ticket, ticket_id, populate_existing=True)
+    session.execute(
+        update(TicketSequence).where(
+            TicketSequence.office_id == office.id, TicketSequence.series == ticket.service.prefix,
+            TicketSequence.service_day == day)
+        .values(regular_streak=0 if ticket.priority_group else TicketSequence.regular_streak + 1)
+        .execution_options(synchronize_session=False))
+    _log(session, ticket, "call", actor, now, counter_id=counter.id)
+    events.append(_event("ticket_called", ticket))
+    events.append(queue_changed(office))
+    return ticket, events
+
+
+# --------------------------------------------------------------------------- one ticket
+
+def get_ticket_for_update(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    if ticket is None:
+        raise NotFound(f"Ticket {ticket_id} does not exist.")
+    return ticket
+
+
+def recall(session: Session, *, ticket: Ticket, now: datetime, actor: str = "") -> tuple[Ticket, list[Event]]:
+    st.check("recall", ticket.status)
+    _log(session, ticket, "recall", actor, now, counter_id=ticket.counter_id)
+    return ticket, [_event("ticket_recalled", ticket)]
+
+
+def start(session: Session, *, ticket: Ticket, now: datetime, actor: str = "") -> tuple[Ticket, list[Event]]:
+    st.check("start", ticket.status)
+    ticket.status = st.Status.SERVING
+    ticket.started_at = now
+    _log(session, ticket, "start", actor, now, counter_id=ticket.counter_id)
+    return ticket, [_event("ticket_updated", ticket)]
+
+
+def finish(session: Session, *, ticket: Ticket, now: datetime, actor: str = "", detail: str = "",
+           data: dict | None = None, policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket, list[Event]]:
+    """Finish a ticket. ``data`` carries what the clerk entered (e.g. cards printed) for the
+    finish hooks, which run in the same transaction (stock consumption)."""
+    st.check("finish", ticket.status)
+    ticket.status = st.Status.DONE
+    ticket.finished_at = now
+    if ticket.started_at is None:
+        ticket.started_at = ticket.called_at or now
+    events = [_event("ticket_finished", ticket)]
+    _log(session, ticket, "finish", actor, now, counter_id=ticket.counter_id, detail=detail)
+    for hook in policy.finish_hooks:
+        events.extend(hook(session, ticket, now, dict(data or {})) or [])
+    events.append(queue_changed(ticket.office))
+    return ticket, events
+
+
+def no_show(session: Session, *, ticket: Ticket, now: datetime, actor: str = "",
+            policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket, list[Event]]:
+    """Not there when called: back in the queue ``no_show_requeues`` times, then no-show."""
+    st.check("no_show", ticket.status)
+    counter_id = ticket.counter_id
+    if ticket.requeues < policy.no_show_requeues:
+        ticket.requeues += 1
+        ticket.status = st.Status.WAITING
+        ticket.queued_at = now
+        ticket.counter_id = None
+        ticket.called_at = None
+        detail = f"requeued ({ticket.requeues}/{policy.no_show_requeues})"
+    else:
+        ticket.status = st.Status.NO_SHOW
+        ticket.finished_at = now
+        detail = "no-show"
+    _log(session, ticket, "no_show", actor, now, counter_id=counter_id, detail=detail)
+    return ticket, [_event("ticket_updated", ticket, position=position_of(session, ticket)),
+                    queue_changed(ticket.office)]
+
+
+def transfer(session: Session, *, ticket: Ticket, target: Service, now: datetime, actor: str = "",
+             policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket, list[Event]]:
+    """Move a ticket to another service of the same office; it keeps its code."""
+    st.check("transfer", ticket.status)
+    if target.office_id != ticket.office_id:
+        raise NotFound("That service does not belong to this ticket's office.")
+    if target.id == ticket.service_id:
+        raise InvalidTransition("The ticket is already in that service.")
+    counter_id = ticket.counter_id
+    source = ticket.service.code
+    ticket.service_id = target.id
+    ticket.service = target
+    ticket.status = st.Status.WAITING
+    ticket.counter_id = None
+    ticket.called_at = None
+    ticket.started_at = None
+    ticket.queued_at = now if policy.transfer_position == "end" else ticket.issued_at
+    _log(session, ticket, "transfer", actor, now, counter_id=counter_id, detail=f"{source} -> {target.code}")
+    return ticket, [_event("ticket_updated", ticket, position=position_of(session, ticket)),
+                    queue_changed(ticket.office)]
+
+
+def cancel(session: Session, *, ticket: Ticket, now: datetime, actor: str = "") -> tuple[Ticket, list[Event]]:
+    st.check("cancel", ticket.status)
+    ticket.status = st.Status.CANCELLED
+    ticket.finished_at = now
+    _log(session, ticket, "cancel", actor, now, counter_id=ticket.counter_id)
+    return ticket, [_event("ticket_updated", ticket), queue_changed(ticket.office)]
+
+
+# --------------------------------------------------------------------------- day rollover
+
+def close_day(session: Session, *, office: Office, now: datetime, include_today: bool = False,
+              actor: str = "system") -> tuple[int, list[Event]]:
+    """Mark open tickets of earlier office-local days (and today's with ``include_today``) as
+    expired. Tickets are never deleted. Returns how many were closed."""
+    today = office_day(now, office.timezone)
+    day_cond = Ticket.service_day <= today if include_today else Ticket.service_day < today
+    ids = session.scalars(select(Ticket.id).where(
+        Ticket.office_id == office.id, day_cond, Ticket.status.in_([s.value for s in st.OPEN]))).all()
+    if ids:
+        session.execute(update(Ticket).where(Ticket.id.in_(ids))
+                        .values(status=st.Status.EXPIRED, finished_at=now)
+                        .execution_options(synchronize_session=False))
+        session.add_all([TicketEvent(ticket_id=i, action="expire", actor=actor, at=now) for i in ids])
+    office.last_closed_day = today  # the rollover for today has run
+    return len(ids), ([queue_changed(office)] if ids else [])
+
+
+# --------------------------------------------------------------------------- queries
+
+def queue_overview(session: Session, office: Office, now: datetime) -> dict:
+    """Waiting counts per service and the current call of every counter (the display's resync)."""
+    day = office_day(now, office.timezone)
+    counts = dict(session.execute(
+        select(Ticket.service_id, func.count(Ticket.id)).where(
+            Ticket.office_id == office.id, Ticket.service_day == day,
+            Ticket.status == st.Status.WAITING).group_by(Ticket.service_id)).all())
+    services = [{
+        "code": s.code, "prefix": s.prefix, "name": {"id": s.name_id, "en": s.name_en},
+        "waiting": counts.get(s.id, 0), "active": s.active,
+    } for s in office.services]
+    current = {t.counter_id: t for t in session.scalars(select(Ticket).where(
+        Ticket.office_id == office.id, Ticket.service_day == day,
+        Ticket.status.in_([st.Status.CALLED, st.Status.SERVING])).order_by(Ticket.called_at))}
+    counters = []
+    for c in office.counters:
+        t = current.get(c.id)
+        counters.append({
+            "id": c.id, "number": c.number, "name": c.name, "active": c.active,
+            "services": [s.code for s in c.services],
+            "current": ({"code": t.code, "service": t.service.code, "status": t.status,
+                         "called_at": t.called_at.isoformat() if t.called_at else None} if t else None),
+        })
+    recent = session.scalars(select(Ticket).where(
+        Ticket.office_id == office.id, Ticket.service_day == day, Ticket.called_at.is_not(None),
+        Ticket.counter_id.is_not(None)).order_by(Ticket.called_at.desc()).limit(6)).all()
+    return {
+        "office": office.code, "day": day.isoformat(), "services": services, "counters": counters,
+        "recent_calls": [{"code": t.code, "service": t.service.code,
+                          "counter": t.counter.number if t.counter else None,
+                          "called_at": t.called_at.isoformat()} for t in recent],
+    }

@@ -1,0 +1,66 @@
+"""INBOUND realtime: connection authentication and room membership. The only module with
+Socket.IO handlers.
+
+Staff pages connect with their session cookie; devices, scripts and status pages send
+``auth={"token": ...}``. The server decides the rooms; anything else is refused.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_socketio import join_room
+from sqlalchemy import select
+
+from queue_service.extensions import db, socketio
+from queue_service.models import Office, Ticket
+from queue_service.realtime import office_room, ticket_room
+from queue_service.web.access import principal_from_token
+
+
+def _rooms_for(auth) -> list[str] | None:
+    token = auth.get("token") if isinstance(auth, dict) else None
+    office_code = auth.get("office") if isinstance(auth, dict) else None
+    if token is not None and not isinstance(token, str):
+        return None
+    if token:
+        ticket = db.session.scalar(select(Ticket).where(Ticket.token == token))
+        if ticket is not None:
+            return [ticket_room(ticket.token)]
+        p = principal_from_token(token, touch=False)
+        if p is None:
+            return None
+        if p.kind == "device":
+            kind = "displays" if p.device.kind == "display" else "kiosks"
+            return [office_room(p.device.office.code, kind)]
+        return _staff_rooms(p.user, office_code)
+    if current_user.is_authenticated:
+        return _staff_rooms(current_user, office_code)
+    return None
+
+
+def _staff_rooms(user, office_code) -> list[str] | None:
+    offices = db.session.scalars(select(Office)).all() if user.role == "admin" else user.offices
+    if office_code:
+        offices = [o for o in offices if o.code == office_code]
+        if not offices:
+            return None
+    rooms = []
+    for office in offices:
+        rooms.append(office_room(office.code, "counters"))
+        if user.role in ("admin", "manager"):
+            rooms.append(office_room(office.code, "managers"))
+    return rooms
+
+
+def init_app(app: Flask) -> None:
+    @socketio.on("connect")
+    def _connect(auth=None):
+        try:
+            rooms = _rooms_for(auth or {})
+        finally:
+            db.session.remove()
+        if not rooms:
+            raise ConnectionRefusedError("unauthorized")
+        for room in rooms:
+            join_room(room)
+        return True

@@ -1,0 +1,1 @@
+"""Blueprints of the queue core (auth, admin, api, counter, display, status)."""

@@ -1,0 +1,158 @@
+"""JSON API v1. Errors are ``{"error": code, "message": text}`` with the right 4xx."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify
+from sqlalchemy import select
+
+from queue_service.domain.urls import status_url
+from queue_service.extensions import db
+from queue_service.models import Counter, Service, Ticket
+from queue_service.services import tickets as svc
+from queue_service.web.access import ensure_office, office_or_404, principal, require
+from queue_service.web.helpers import commit_and_emit, field, json_body, now, public_base, queue_policy
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ID = "int(max=2147483647)"
+PRIORITIES = (None, "lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana")
+
+
+def ticket_json(ticket: Ticket, *, with_token: bool = False) -> dict:
+    data = svc.ticket_payload(ticket, position=svc.position_of(db.session, ticket))
+    data["status_url"] = status_url(public_base(), ticket.token)
+    data["office"] = ticket.office.code
+    if with_token:
+        data["token"] = ticket.token
+    return data
+
+
+def _service(office, code) -> Service:
+    service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == code))
+    if service is None:
+        abort(404, description=f"Service {code!r} does not exist in office {office.code}.")
+    return service
+
+
+@bp.post("/offices/<office_code>/tickets")
+@require(roles=("clerk", "manager"), devices=("kiosk",))
+def issue_ticket(office_code: str):
+    office = office_or_404(office_code)
+    ensure_office(office)
+    data = json_body()
+    code = field(data, "service", str, max_length=32)
+    priority = field(data, "priority", str, required=False, nullable=True, max_length=20)
+    if priority not in PRIORITIES:
+        abort(400, description="Field 'priority' must be null or one of: lansia, disabilitas, ibu_hamil, "
+                               "anak, korban_bencana.")
+    service = _service(office, code)
+    p = principal()
+    ticket, events = svc.issue_ticket(
+        db.session, office=office, service=service, now=now(), priority=priority,
+        device_id=p.device.id if p.device else None, actor=p.actor, policy=queue_policy())
+    commit_and_emit(events)
+    return jsonify(ticket_json(ticket, with_token=True)), 201
+
+
+@bp.get("/tickets/<token>")
+def ticket_status(token: str):
+    if len(token) > 64:
+        abort(404, description="No ticket has this token.")
+    ticket = db.session.scalar(select(Ticket).where(Ticket.token == token))
+    if ticket is None:
+        abort(404, description="No ticket has this token.")
+    return jsonify(ticket_json(ticket))
+
+
+@bp.post(f"/counters/<{ID}:counter_id>/call-next")
+@require(roles=("clerk", "manager"))
+def call_next(counter_id: int):
+    counter = db.session.get(Counter, counter_id)
+    if counter is None:
+        abort(404, description=f"Counter {counter_id} does not exist.")
+    ensure_office(counter.office_id)
+    ticket, events = svc.call_next(db.session, counter=counter, now=now(), actor=principal().actor,
+                                   policy=queue_policy())
+    commit_and_emit(events)
+    if ticket is None:
+        return "", 204
+    return jsonify(ticket_json(ticket))
+
+
+def _ticket_for_command(ticket_id: int) -> Ticket:
+    ticket = svc.get_ticket_for_update(db.session, ticket_id)
+    ensure_office(ticket.office_id)
+    return ticket
+
+
+def _command(ticket_id: int, action):
+    ticket = _ticket_for_command(ticket_id)
+    ticket, events = action(ticket)
+    commit_and_emit(events)
+    return jsonify(ticket_json(ticket))
+
+
+@bp.post(f"/tickets/<{ID}:ticket_id>/recall")
+@require(roles=("clerk", "manager"))
+def recall(ticket_id: int):
+    return _command(ticket_id, lambda t: svc.recall(db.session, ticket=t, now=now(), actor=principal().actor))
+
+
+@bp.post(f"/tickets/<{ID}:ticket_id>/start")
+@require(roles=("clerk", "manager"))
+def start(ticket_id: int):
+    return _command(ticket_id, lambda t: svc.start(db.session, ticket=t, now=now(), actor=principal().actor))
+
+
+@bp.post(f"/tickets/<{ID}:ticket_id>/finish")
+@require(roles=("clerk", "manager"))
+def finish(ticket_id: int):
+    data = json_body(required=False)
+    extra = {}
+    if "cards" in data:
+        extra["cards"] = field(data, "cards", int, minimum=0, maximum=50)
+    if "spoiled" in data:
+        extra["spoiled"] = field(data, "spoiled", int, minimum=0, maximum=50)
+    if "spoiled_reason" in data:
+        extra["spoiled_reason"] = field(data, "spoiled_reason", str, max_length=200)
+    return _command(ticket_id, lambda t: svc.finish(db.session, ticket=t, now=now(), actor=principal().actor,
+                                                    data=extra, policy=queue_policy()))
+
+
+@bp.post(f"/tickets/<{ID}:ticket_id>/no-show")
+@require(roles=("clerk", "manager"))
+def no_show(ticket_id: int):
+    return _command(ticket_id, lambda t: svc.no_show(db.session, ticket=t, now=now(), actor=principal().actor,
+                                                     policy=queue_policy()))
+
+
+@bp.post(f"/tickets/<{ID}:ticket_id>/cancel")
+@require(roles=("clerk", "manager"))
+def cancel(ticket_id: int):
+    return _command(ticket_id, lambda t: svc.cancel(db.session, ticket=t, now=now(), actor=principal().actor))
+
+
+@bp.post(f"/tickets/<{ID}:ticket_id>/transfer")
+@require(roles=("clerk", "manager"))
+def transfer(ticket_id: int):
+    data = json_body()
+    code = field(data, "service", str, max_length=32)
+    ticket = _ticket_for_command(ticket_id)
+    target = _service(ticket.office, code)
+    ticket, events = svc.transfer(db.session, ticket=ticket, target=target, now=now(), actor=principal().actor,
+                                  policy=queue_policy())
+    commit_and_emit(events)
+    return jsonify(ticket_json(ticket))
+
+
+@bp.get("/offices/<office_code>/queue")
+@require(roles=("clerk", "manager"), devices=("kiosk", "display"))
+def queue(office_code: str):
+    office = office_or_404(office_code)
+    ensure_office(office)
+    return jsonify(svc.queue_overview(db.session, office, now()))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from queue_service.web.openapi import document
+    return jsonify(document(current_app))

@@ -1,0 +1,88 @@
+"""Errors become JSON under /api and a friendly page elsewhere; never a traceback."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from queue_service.domain.errors import DomainError
+from queue_service.extensions import db
+
+log = logging.getLogger(__name__)
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+         422: "validation_error", 429: "too_many_requests", 503: "unavailable"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/socket.io")
+
+
+def api_error(status: int, code: str, message: str, **extra):
+    body = {"error": code, "message": message}
+    body.update(extra)
+    return jsonify(body), status
+
+
+def _page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        db.session.rollback()
+        if wants_json():
+            return api_error(exc.status, exc.code, exc.message, **{k: v for k, v in exc.details.items()
+                                                                   if isinstance(v, (str, int, float))})
+        return _page(exc.status, _("That did not work"), exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        if wants_json():
+            return api_error(400, "csrf_failed", "The form's security token is missing or expired. Reload the page.")
+        return _page(400, _("Form expired"), _("The page was open too long or the form is incomplete. "
+                                                 "Please go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        if wants_json():
+            return api_error(status, CODES.get(status, "error"), exc.description or exc.name)
+        titles = {
+            400: _("The request could not be understood"), 401: _("Please sign in"),
+            403: _("Access denied"), 404: _("Page not found"), 405: _("Not allowed"),
+            413: _("Too much data"), 429: _("Too many requests"),
+        }
+        messages = {
+            401: _("Sign in with your staff account to continue."),
+            403: _("Your account does not have access to this page or office."),
+            404: _("The page you asked for does not exist. Check the address or go back to the start."),
+            413: _("What was sent is too large."),
+            429: _("Too many requests in a short time. Please wait a moment and try again."),
+        }
+        return _page(status, titles.get(status, exc.name), messages.get(status, _("Please go back and try again.")))
+
+    @app.errorhandler(OperationalError)
+    def _db_busy(exc):
+        db.session.rollback()
+        log.warning("database unavailable: %s", exc)
+        if wants_json():
+            return api_error(503, "unavailable", "The database is busy or unavailable; please retry.")
+        return _page(503, _("Please try again"), _("The server is busy. Please try again in a moment."))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return api_error(500, "internal_error", "Something went wrong on the server; nothing was changed.")
+        return _page(500, _("Something went wrong"), _("Something went wrong on the server; nothing was changed. "
+                                                        "Please try again."))

@@ -1,0 +1,137 @@
+"""The OpenAPI 3 document served at ``/api/v1/openapi.json``.
+
+Core paths are described here; feature packages add theirs with :func:`register_paths` from
+their ``init_app`` so that one document covers every endpoint.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+import queue_service
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _resp(description: str, schema: dict | None = None) -> dict:
+    out = {"description": description}
+    if schema is not None:
+        out["content"] = {"application/json": {"schema": schema}}
+    return out
+
+
+def errors(*codes: int) -> dict:
+    texts = {400: "Bad input", 401: "No or unknown credentials", 403: "Not allowed for this office or role",
+             404: "Not found", 409: "Not possible in the current state", 413: "Body too large",
+             415: "Body is not JSON"}
+    return {str(c): _resp(texts[c], ERROR) for c in codes}
+
+
+def office_param() -> dict:
+    return {"name": "office_code", "in": "path", "required": True,
+            "schema": {"type": "string", "maxLength": 16}}
+
+
+def id_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}
+
+
+TICKET = {"$ref": "#/components/schemas/Ticket"}
+SECURED = [{"bearer": []}, {"session": []}]
+
+
+def _ticket_command(summary: str, body: dict | None = None) -> dict:
+    op = {"summary": summary, "security": SECURED, "parameters": [id_param("ticket_id")],
+          "responses": {"200": _resp("The ticket after the command", TICKET),
+                        **errors(400, 401, 403, 404, 409)}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return {"post": op}
+
+
+CORE_PATHS = {
+    "/api/v1/offices/{office_code}/tickets": {"post": {
+        "summary": "Issue a ticket (kiosk token or staff)", "security": SECURED,
+        "parameters": [office_param()],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["service"], "additionalProperties": True,
+            "properties": {
+                "service": {"type": "string", "maxLength": 32},
+                "priority": {"type": ["string", "null"],
+                             "enum": [None, "lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana"]},
+            }}}}},
+        "responses": {"201": _resp("The new ticket", {"allOf": [TICKET, {"type": "object", "properties": {
+            "token": {"type": "string"}}}]}), **errors(400, 401, 403, 404, 409, 413, 415)},
+    }},
+    "/api/v1/tickets/{token}": {"get": {
+        "summary": "Public status of a ticket by its opaque token",
+        "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _resp("The ticket", TICKET), **errors(404)},
+    }},
+    "/api/v1/counters/{counter_id}/call-next": {"post": {
+        "summary": "Call the next waiting ticket for a counter", "security": SECURED,
+        "parameters": [id_param("counter_id")],
+        "responses": {"200": _resp("The called ticket", TICKET), "204": {"description": "Nobody is waiting"},
+                      **errors(401, 403, 404, 409)},
+    }},
+    "/api/v1/tickets/{ticket_id}/recall": _ticket_command("Announce the called ticket again"),
+    "/api/v1/tickets/{ticket_id}/start": _ticket_command("Start serving the called ticket"),
+    "/api/v1/tickets/{ticket_id}/finish": {"post": {
+        **_ticket_command("Finish the ticket")["post"],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "cards": {"type": "integer", "minimum": 0, "maximum": 50},
+                "spoiled": {"type": "integer", "minimum": 0, "maximum": 50},
+                "spoiled_reason": {"type": "string", "maxLength": 200}}}}}},
+    }},
+    "/api/v1/tickets/{ticket_id}/no-show": _ticket_command("Mark the called ticket as not present"),
+    "/api/v1/tickets/{ticket_id}/cancel": _ticket_command("Cancel the ticket"),
+    "/api/v1/tickets/{ticket_id}/transfer": _ticket_command(
+        "Transfer the ticket to another service (it keeps its code)",
+        {"type": "object", "required": ["service"], "properties": {"service": {"type": "string", "maxLength": 32}}}),
+    "/api/v1/offices/{office_code}/queue": {"get": {
+        "summary": "Waiting counts per service and the current call of every counter",
+        "security": SECURED, "parameters": [office_param()],
+        "responses": {"200": _resp("The queue", {"type": "object"}), **errors(401, 403, 404)},
+    }},
+}
+
+COMPONENTS = {
+    "securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer",
+                   "description": "Kiosk/display device token or a staff API token"},
+        "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                    "description": "Staff browser session (needs the X-CSRFToken header on POST)"},
+    },
+    "schemas": {
+        "Error": {"type": "object", "required": ["error", "message"],
+                  "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+        "Ticket": {"type": "object", "required": ["id", "code", "service", "status"], "properties": {
+            "id": {"type": "integer"}, "code": {"type": "string", "example": "B-012"},
+            "service": {"type": "string"}, "status": {"type": "string", "enum": [
+                "waiting", "called", "serving", "done", "no_show", "cancelled", "expired"]},
+            "position": {"type": ["integer", "null"]}, "status_url": {"type": "string"},
+            "issued_at": {"type": "string", "format": "date-time"},
+            "counter": {"type": ["object", "null"]}, "priority": {"type": ["string", "null"]}}},
+    },
+}
+
+
+def register_paths(app: Flask, paths: dict, schemas: dict | None = None) -> None:
+    """Called by feature packages to add their endpoints to the document."""
+    state = app.extensions["adminduk"]
+    state["openapi_paths"].update(paths)
+    state.setdefault("openapi_schemas", {}).update(schemas or {})
+
+
+def document(app: Flask) -> dict:
+    state = app.extensions["adminduk"]
+    components = {**COMPONENTS, "schemas": {**COMPONENTS["schemas"], **state.get("openapi_schemas", {})}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "adminduk-queue API", "version": queue_service.__version__,
+                 "description": "Queue and blank-stock API of adminduk-queue. Errors are JSON "
+                                "{\"error\": code, \"message\": text}."},
+        "paths": {**CORE_PATHS, **state["openapi_paths"]},
+        "components": components,
+    }

@@ -1,0 +1,124 @@
+"""Shared fixtures: an app on a file SQLite database (or a real PostgreSQL), the demo office,
+a controllable clock, and API helpers. Server and browser fixtures live in tests/plugins/."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(os.path.dirname(__file__), "..", ".escpos-cache"))
+
+pytest_plugins = ["tests.plugins.servers", "tests.plugins.browser"]
+
+from queue_service.app import create_app  # noqa: E402
+from queue_service.domain.clock import FixedClock  # noqa: E402
+from queue_service.extensions import db  # noqa: E402
+from queue_service.services.seed import seed_demo  # noqa: E402
+
+#: Monday 5 January 2026, 08:00 WIB
+MONDAY_0800_WIB = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+
+
+def make_app(url: str, tmp_path, **extra):
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url,
+              "INSTANCE_PATH": str(tmp_path / "instance"), "BACKGROUND_WORKERS": False,
+              "PUBLIC_URL": "https://antrean.example.go.id", "CLOCK": FixedClock(MONDAY_0800_WIB)}
+    config.update(extra)
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(MONDAY_0800_WIB)
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    app = make_app(f"sqlite:///{tmp_path / 'test.sqlite3'}", tmp_path, CLOCK=clock)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_app(tmp_path, clock, postgres_server):
+    app = make_app(postgres_server.new_database(), tmp_path, CLOCK=clock)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_app(request, tmp_path, clock):
+    """The same test on file SQLite and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_server").new_database()
+    app = make_app(url, tmp_path, CLOCK=clock)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def seed(app) -> dict:
+    with app.app_context():
+        data = seed_demo(db.session, now=MONDAY_0800_WIB)
+        db.session.commit()
+        db.session.remove()
+    return data
+
+
+@pytest.fixture
+def demo(app):
+    return seed(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Api:
+    """Bearer-token JSON calls against the test client."""
+
+    def __init__(self, client, token: str | None = None):
+        self.client, self.token = client, token
+
+    def _headers(self, token):
+        token = token or self.token
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path, token=None):
+        return self.client.get(path, headers=self._headers(token))
+
+    def post(self, path, json=None, token=None, **kw):
+        if json is None and "data" not in kw:
+            return self.client.post(path, headers=self._headers(token), **kw)
+        return self.client.post(path, json=json, headers=self._headers(token), **kw)
+
+
+def tokens(data: dict) -> dict:
+    out = {u["username"]: u["api_token"] for u in data["users"]}
+    out.update({d["kind"]: d["token"] for d in data["devices"]})
+    return out
+
+
+@pytest.fixture
+def api(client, demo):
+    api = Api(client)
+    api.tokens = tokens(demo)
+    api.demo = demo
+    return api
