@@ -19,8 +19,8 @@ from queue_service.services.tickets import QueuePolicy
 from templates import TEMPLATE_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: the packages whose translations/ folders are merged into one catalog per locale
-TRANSLATION_PACKAGES = ("queue_service", "kiosk", "printers", "inventory")
+#: one catalog for the whole product; source strings are Indonesian, ``en`` is the translation
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 
 
 class ConfigError(RuntimeError):
@@ -49,8 +49,7 @@ def load_config(app: Flask, config: dict | None) -> None:
                 "'import secrets; print(secrets.token_hex(32))')")
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
-        str(PACKAGE_DIR.parent / pkg / "translations") for pkg in TRANSLATION_PACKAGES)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     # CSRF is checked by us in before_request (token-authenticated API calls are exempt)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
 

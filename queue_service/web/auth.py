@@ -23,9 +23,9 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=60)],
+    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=60)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
 
 
@@ -91,7 +91,7 @@ def login_page():
         username = form.username.data.strip().lower()
         key = (request.remote_addr or "?", username)
         if throttle.blocked(key):
-            error = _("Too many failed attempts. Please wait a few minutes and try again.")
+            error = _("Terlalu banyak percobaan gagal. Mohon tunggu beberapa menit lalu coba lagi.")
             return render_template("auth/login.html", form=form, error=error), 429
         user = db.session.scalar(select(User).where(func.lower(User.username) == username))
         if user is not None and user.active and check_password(user.password_hash, form.password.data):
@@ -102,7 +102,7 @@ def login_page():
                 session["lang"] = user.locale
             return redirect(safe_next(request.args.get("next")) or home_for(user))
         throttle.failed(key)
-        error = _("Wrong username or password.")
+        error = _("Nama pengguna atau kata sandi salah.")
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
 
 
@@ -113,7 +113,7 @@ def login_page():
 def logout():
     logout_user()
     session.clear()
-    flash(_("You have signed out."))
+    flash(_("Anda telah keluar."))
     return redirect(url_for("auth.login_page"))
 
 

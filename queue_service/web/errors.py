@@ -40,14 +40,14 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return api_error(exc.status, exc.code, exc.message, **{k: v for k, v in exc.details.items()
                                                                    if isinstance(v, (str, int, float))})
-        return _page(exc.status, _("That did not work"), exc.message)
+        return _page(exc.status, _("Tindakan tidak dapat dilakukan"), exc.message)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         if wants_json():
             return api_error(400, "csrf_failed", "The form's security token is missing or expired. Reload the page.")
-        return _page(400, _("Form expired"), _("The page was open too long or the form is incomplete. "
-                                                 "Please go back, reload the page and try again."))
+        return _page(400, _("Formulir kedaluwarsa"), _("Halaman terbuka terlalu lama atau formulir tidak lengkap. "
+                                                  "Silakan kembali, muat ulang halaman, lalu coba lagi."))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -55,18 +55,18 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return api_error(status, CODES.get(status, "error"), exc.description or exc.name)
         titles = {
-            400: _("The request could not be understood"), 401: _("Please sign in"),
-            403: _("Access denied"), 404: _("Page not found"), 405: _("Not allowed"),
-            413: _("Too much data"), 429: _("Too many requests"),
+            400: _("Permintaan tidak dapat dipahami"), 401: _("Silakan masuk"),
+            403: _("Akses ditolak"), 404: _("Halaman tidak ditemukan"), 405: _("Tidak diizinkan"),
+            413: _("Data terlalu besar"), 429: _("Terlalu banyak permintaan"),
         }
         messages = {
-            401: _("Sign in with your staff account to continue."),
-            403: _("Your account does not have access to this page or office."),
-            404: _("The page you asked for does not exist. Check the address or go back to the start."),
-            413: _("What was sent is too large."),
-            429: _("Too many requests in a short time. Please wait a moment and try again."),
+            401: _("Masuk dengan akun petugas Anda untuk melanjutkan."),
+            403: _("Akun Anda tidak memiliki akses ke halaman atau kantor ini."),
+            404: _("Halaman yang Anda cari tidak ada. Periksa alamatnya atau kembali ke beranda."),
+            413: _("Data yang dikirim terlalu besar."),
+            429: _("Terlalu banyak permintaan dalam waktu singkat. Mohon tunggu sebentar lalu coba lagi."),
         }
-        return _page(status, titles.get(status, exc.name), messages.get(status, _("Please go back and try again.")))
+        return _page(status, titles.get(status, exc.name), messages.get(status, _("Silakan kembali dan coba lagi.")))
 
     @app.errorhandler(OperationalError)
     def _db_busy(exc):
@@ -74,7 +74,7 @@ def init_app(app: Flask) -> None:
         log.warning("database unavailable: %s", exc)
         if wants_json():
             return api_error(503, "unavailable", "The database is busy or unavailable; please retry.")
-        return _page(503, _("Please try again"), _("The server is busy. Please try again in a moment."))
+        return _page(503, _("Silakan coba lagi"), _("Server sedang sibuk. Silakan coba lagi sebentar lagi."))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -84,5 +84,5 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return api_error(500, "internal_error", "Something went wrong on the server; nothing was changed.")
-        return _page(500, _("Something went wrong"), _("Something went wrong on the server; nothing was changed. "
-                                                        "Please try again."))
+        return _page(500, _("Terjadi kesalahan"), _("Terjadi kesalahan di server; tidak ada yang berubah. "
+                                                        "Silakan coba lagi."))
