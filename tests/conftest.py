@@ -122,3 +122,46 @@ def api(client, demo):
     api.tokens = tokens(demo)
     api.demo = demo
     return api
+
+
+class LiveServer:
+    """The real app (HTTP + Socket.IO over websockets) served from a thread on 127.0.0.1."""
+
+    def __init__(self, app, data):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.app, self.demo = app, data
+        self.tokens = tokens(data)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._thread.join(5)
+
+    def login(self, page, username):
+        """Sign a Playwright page in as a demo user."""
+        password = next(u["password"] for u in self.demo["users"] if u["username"] == username)
+        page.goto(f"{self.url}/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A seeded app served for real (real clock) for browser and Socket.IO client tests."""
+    app = make_app(f"sqlite:///{tmp_path / 'live.sqlite3'}", tmp_path, CLOCK=None,
+                   PUBLIC_URL=None, WTF_CSRF_ENABLED=True)
+    data = seed(app)
+    server = LiveServer(app, data)
+    yield server
+    server.stop()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
