@@ -18,10 +18,14 @@ The model, run ``runs`` times at once (vectorised over runs with numpy):
 * each call occupies the counter for a duration drawn (bootstrap) from the service's history, falling back
   to the pooled history of all services, then to ``default_service_time``;
 * a ticket's wait is the time from ``now`` until it is called. Tickets of a service that no open counter
-  serves get ``None``. Closed counters serve nothing; tickets arriving later are not simulated.
+  serves get ``None``. Closed counters serve nothing;
+* tickets issued later matter only when they can overtake: priority tickets of a ``strict`` service. With
+  ``priority_arrivals_per_hour`` they arrive as a Poisson process (until ``issuing_until``) and are served
+  before the regular tickets; without it, and for other arrivals, nobody new is simulated.
 
 Durations are *counter occupation times* (from the call until the counter is free again), so no-shows
-and recalls are in the history as the short occupations they are.
+and recalls are in the history as the short occupations they are. A ticket already requeued after a
+no-show is absent again with ``repeat_no_show_share``; its call then lasts a ``no_show_times`` draw.
 
 Pure module: numpy only, no Flask, no SQLAlchemy.
 """
@@ -62,6 +66,8 @@ class WaitingTicket:
     service_id: int
     queued_at: datetime
     priority: bool = False
+    #: times it was called, not there, and put back in the queue
+    requeues: int = 0
 
 
 @dataclass
@@ -76,6 +82,15 @@ class QueueSnapshot:
     default_service_time: float = DEFAULT_SERVICE_TIME
     #: service id -> regular tickets called in a row so far today (for interleave:N)
     regular_streaks: Mapping[int, int] = field(default_factory=dict)
+    #: service id -> priority tickets expected per hour from now on (e.g. those issued in the last hour).
+    #: Under ``strict`` they will be called before the regular tickets waiting now; empty = ignore.
+    priority_arrivals_per_hour: Mapping[int, float] = field(default_factory=dict)
+    #: when the kiosk stops issuing (no arrivals after it); None = no limit
+    issuing_until: datetime | None = None
+    #: counter occupation times (seconds) of calls that ended in a no-show
+    no_show_times: Sequence[float] = ()
+    #: share of requeued tickets that are absent again when called; their call then takes a no-show time
+    repeat_no_show_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -217,6 +232,7 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
     n_c, n_s, n_t = len(counters), len(services), len(waiting)
 
     # flattened per-service queues, each followed by a sentinel (key = inf)
+    big = 1e12  # rank 0 keys (< big) go before rank 1 keys; within a rank, older first
     flat_key = np.full(n_t + n_s, np.inf)
     flat_ticket = np.full(n_t + n_s, -1, dtype=np.int64)
     offset = np.zeros(n_s, dtype=np.int64)
@@ -224,7 +240,7 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
     for k, sid in enumerate(services):
         offset[k] = pos
         for i, rank in orders[sid]:
-            flat_key[pos] = rank * (n_t + 1) + global_rank[i]
+            flat_key[pos] = rank * big + global_rank[i]
             flat_ticket[pos] = i
             pos += 1
         pos += 1  # sentinel
@@ -243,6 +259,13 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
         idxs = np.fromiter((i for i, _ in orders[sid]), dtype=np.int64)
         pool = _pool_for(pools, glob, sid)
         dur[:, idxs] = pool[rng.integers(0, pool.size, (runs, idxs.size))]
+    share = min(1.0, max(0.0, float(snapshot.repeat_no_show_share or 0.0)))
+    ns_pool = np.asarray([float(x) for x in snapshot.no_show_times if x is not None and x >= 0], dtype=float)
+    again = np.fromiter((i for i, t in enumerate(waiting) if t.requeues > 0), dtype=np.int64)
+    if share > 0 and ns_pool.size and again.size:
+        absent = rng.random((runs, again.size)) < share
+        ns = ns_pool[rng.integers(0, ns_pool.size, (runs, again.size))]
+        dur[:, again] = np.where(absent, ns, dur[:, again])
 
     # when each counter is first free
     free = np.zeros((runs, n_c))
@@ -254,28 +277,48 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
             pool = _pool_for(pools, glob, counter.serving_service_id)
             free[:, c] = _remaining(pool, elapsed, runs, rng)
 
+    # future priority tickets of strict services (arrival seconds from now, sorted; inf = none)
+    fut, fut_dur = _future_priority(snapshot, services, pools, glob, free, dur, runs, rng, now)
+    qf = np.zeros((runs, n_s), dtype=np.int64)
+    has_future = bool(np.isfinite(fut[:, :, 0]).any())
+    s_rows = np.arange(n_s)
+
     call = np.full((runs, n_t), np.nan)
     ptr = np.tile(offset, (runs, 1))
     rows = np.arange(runs)
     to_call = int(sum(len(orders[sid]) for sid in services if served[s_index[sid]])) * runs
     called = 0
-    for _ in range(n_t + n_c + 1):
+    for _ in range(n_t + n_c + fut.shape[1] * fut.shape[2] + 1):
         c = free.argmin(axis=1)
         t = free[rows, c]
         live = np.isfinite(t)
         if not live.any() or called >= to_call:
             break
         heads = np.where(mask[c], flat_key[ptr], np.inf)
-        s = heads.argmin(axis=1)
-        got = live & np.isfinite(heads[rows, s])
-        idle = live & ~got
-        if idle.any():  # nothing left for this counter, and no one else arrives: it retires
+        has_work = np.isfinite(heads.min(axis=1))
+        idle = live & ~has_work
+        if idle.any():  # none of the waiting tickets is left for this counter: it retires
             free[rows[idle], c[idle]] = np.inf
-        if got.any():
-            r, cg, sg = rows[got], c[got], s[got]
+        go = live & has_work
+        if has_future:
+            arrived = fut[rows[:, None], s_rows[None, :], qf]  # (runs, services): next future arrival
+            fkey = np.where(mask[c] & (arrived <= t[:, None]), n_t + arrived, np.inf)
+            newcomer = fkey < heads
+            s = np.minimum(heads, fkey).argmin(axis=1)
+            take_new = go & newcomer[rows, s]
+            take_old = go & ~newcomer[rows, s]
+        else:
+            s = heads.argmin(axis=1)
+            take_new, take_old = None, go
+        if take_new is not None and take_new.any():  # an overtaking priority newcomer occupies the counter
+            r, cg, sg = rows[take_new], c[take_new], s[take_new]
+            free[r, cg] = t[take_new] + fut_dur[r, sg, qf[r, sg]]
+            qf[r, sg] += 1
+        if take_old.any():
+            r, cg, sg = rows[take_old], c[take_old], s[take_old]
             tk = flat_ticket[ptr[r, sg]]
-            call[r, tk] = t[got]
-            free[r, cg] = t[got] + dur[r, tk]
+            call[r, tk] = t[take_old]
+            free[r, cg] = t[take_old] + dur[r, tk]
             ptr[r, sg] += 1
             called += r.size
 
@@ -287,6 +330,36 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
         for j, i in enumerate(np.flatnonzero(ok)):
             result[waiting[i].id] = Estimate(float(mean[j]), float(p10[j]), float(p50[j]), float(p90[j]))
     return result
+
+
+def _future_priority(snapshot: QueueSnapshot, services: list[int], pools: dict[int, np.ndarray],
+                     glob: np.ndarray, free: np.ndarray, dur: np.ndarray, runs: int,
+                     rng: np.random.Generator, now: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson arrival times (runs, services, M + 1) of overtaking priority tickets, and their durations."""
+    n_s = len(services)
+    rates = np.zeros(n_s)
+    for k, sid in enumerate(services):
+        rate = float(snapshot.priority_arrivals_per_hour.get(sid, 0.0) or 0.0)
+        if rate > 0 and parse_policy(snapshot.policies.get(sid)).kind == "strict":
+            rates[k] = rate / 3600.0
+    if not rates.any():
+        return np.full((runs, n_s, 1), np.inf), np.zeros((runs, n_s, 1))
+    # horizon: long enough for one counter to do all the work, newcomers included
+    horizon = float((np.nanmax(np.where(np.isfinite(free), free, 0.0), axis=1) + dur.sum(axis=1)).max()) * 2
+    if snapshot.issuing_until is not None:
+        horizon = min(horizon, max(0.0, (as_utc(snapshot.issuing_until) - now).total_seconds()))
+    lam = rates.max() * horizon
+    m = max(1, int(np.ceil(lam + 6 * np.sqrt(lam) + 6)))
+    gaps = rng.exponential(1.0, (runs, n_s, m)) / np.where(rates > 0, rates, np.nan)[None, :, None]
+    fut = np.cumsum(gaps, axis=2)
+    fut = np.where(np.isnan(fut) | (fut > horizon), np.inf, fut)
+    fut = np.concatenate([fut, np.full((runs, n_s, 1), np.inf)], axis=2)
+    fut_dur = np.zeros_like(fut)
+    for k, sid in enumerate(services):
+        if rates[k] > 0:
+            pool = _pool_for(pools, glob, sid)
+            fut_dur[:, k, :] = pool[rng.integers(0, pool.size, (runs, fut.shape[2]))]
+    return fut, fut_dur
 
 
 def naive_estimate(snapshot: QueueSnapshot) -> dict[Hashable, Estimate | None]:

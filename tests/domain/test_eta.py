@@ -194,3 +194,32 @@ def _timed(fn):
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
+
+
+def test_expected_priority_arrivals_overtake_regular_tickets_under_strict_only():
+    waiting = tickets((1, 1, 20, False), (2, 1, 10, False), (3, 1, 5, False))
+    counters = [CounterState("L1", frozenset({1}))]
+    base = minutes(estimate(snap(counters, waiting, {1: [300.0]}, {1: "strict"})))
+    assert base == {1: 0.0, 2: 5.0, 3: 10.0}
+    busy = snap(counters, waiting, {1: [300.0]}, {1: "strict"}, priority_arrivals_per_hour={1: 12.0})
+    est = estimate(busy, runs=400)
+    assert est[1].mean_min == 0.0  # the first call happens now, before anyone else arrives
+    assert est[3].mean_min > 11.0 and est[3].p90_min >= 15.0
+    assert est[3].p10_min <= est[3].p50_min <= est[3].p90_min
+    # fifo: newcomers queue behind; a kiosk that stopped issuing: no newcomers
+    assert minutes(estimate(snap(counters, waiting, {1: [300.0]}, {1: "fifo"},
+                                 priority_arrivals_per_hour={1: 12.0}))) == base
+    assert minutes(estimate(snap(counters, waiting, {1: [300.0]}, {1: "strict"},
+                                 priority_arrivals_per_hour={1: 12.0}, issuing_until=NOW))) == base
+
+
+def test_requeued_ticket_that_is_absent_again_takes_a_no_show_time():
+    waiting = [WaitingTicket(1, 1, ago(30), requeues=1), WaitingTicket(2, 1, ago(20))]
+    counters = [CounterState("L1", frozenset({1}))]
+    plain = snap(counters, waiting, {1: [300.0]})
+    assert minutes(estimate(plain)) == {1: 0.0, 2: 5.0}
+    sure = snap(counters, waiting, {1: [300.0]}, no_show_times=[60.0], repeat_no_show_share=1.0)
+    assert minutes(estimate(sure)) == {1: 0.0, 2: 1.0}
+    half = estimate(snap(counters, waiting, {1: [300.0]}, no_show_times=[60.0], repeat_no_show_share=0.5),
+                    runs=1000)[2]
+    assert (half.p10_min, half.p90_min) == (1.0, 5.0) and 2.6 < half.mean_min < 3.4
