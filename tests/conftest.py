@@ -14,7 +14,11 @@ pytest_plugins = ["tests.plugins.servers", "tests.plugins.browser"]
 from queue_service.app import create_app  # noqa: E402
 from queue_service.domain.clock import FixedClock  # noqa: E402
 from queue_service.extensions import db  # noqa: E402
+from queue_service.services import security  # noqa: E402
 from queue_service.services.seed import seed_demo  # noqa: E402
+
+# hashing cost is not what the tests test; production keeps werkzeug's scrypt default
+security.HASH_METHOD = "pbkdf2:sha256:1000"
 
 #: Monday 5 January 2026, 08:00 WIB
 MONDAY_0800_WIB = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)

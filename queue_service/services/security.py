@@ -7,8 +7,12 @@ import secrets
 from werkzeug.security import check_password_hash, generate_password_hash
 
 
+#: werkzeug's hashing method (scrypt by default); the test suite lowers the cost for speed
+HASH_METHOD = "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def check_password(stored_hash: str, password: str) -> bool:

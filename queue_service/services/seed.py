@@ -67,8 +67,14 @@ def seed_demo(session: Session, *, now: datetime, code: str = "BKS",
     session.flush()
 
     users = []
-    for username, role, full in [("admin", "admin", "Administrator"), ("manajer", "manager", "Ibu Manajer"),
-                                 *[(f"petugas{n}", "clerk", f"Petugas Loket {n}") for n in range(1, 7)]]:
+    first = session.scalar(select(Office.id).where(Office.id != office.id).limit(1)) is None
+    suffix = "" if first else f".{code.lower()}"
+    people = [("manajer", "manager", "Ibu Manajer"),
+              *[(f"petugas{n}", "clerk", f"Petugas Loket {n}") for n in range(1, 7)]]
+    if first:  # one admin for the whole installation
+        people.insert(0, ("admin", "admin", "Administrator"))
+    for username, role, full in people:
+        username += suffix if role != "admin" else ""
         pw = password()
         user = create_user(session, username=username, password=pw, role=role, offices=[office], full_name=full)
         _, token = create_api_token(session, user=user, now=now, name="demo")

@@ -23,10 +23,11 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/socket.io")
 
 
-def api_error(status: int, code: str, message: str, **extra):
+def api_error(http_status: int, code: str, message: str, details: dict | None = None):
     body = {"error": code, "message": message}
-    body.update(extra)
-    return jsonify(body), status
+    if details:
+        body["details"] = details
+    return jsonify(body), http_status
 
 
 def _page(status: int, title: str, message: str):
@@ -38,8 +39,8 @@ def init_app(app: Flask) -> None:
     def _domain(exc: DomainError):
         db.session.rollback()
         if wants_json():
-            return api_error(exc.status, exc.code, exc.message, **{k: v for k, v in exc.details.items()
-                                                                   if isinstance(v, (str, int, float))})
+            return api_error(exc.status, exc.code, exc.message,
+                             {k: v for k, v in exc.details.items() if isinstance(v, (str, int, float))})
         return _page(exc.status, _("Tindakan tidak dapat dilakukan"), exc.message)
 
     @app.errorhandler(CSRFError)
