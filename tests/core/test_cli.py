@@ -1,0 +1,109 @@
+"""The adminduk commands through Flask's CLI runner."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from queue_service.cli import main
+from queue_service.extensions import db
+from queue_service.models import ApiToken, Office, Ticket, User
+
+
+def run(runner, *args, **kw):
+    return runner.invoke(main, list(args), catch_exceptions=False, **kw)
+
+
+def test_seed_demo_json_has_every_login_and_token(app, runner):
+    r = run(runner, "seed-demo", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["office"]["code"] == "BKS" and data["office"]["timezone"] == "Asia/Jakarta"
+    assert {s["code"] for s in data["services"]} >= {"REKAM", "CETAK", "KK", "KIA", "LAHIR", "MATI", "PINDAH"}
+    assert len(data["counters"]) == 6
+    assert {u["role"] for u in data["users"]} == {"admin", "manager", "clerk"}
+    assert all(u["password"] and u["api_token"] for u in data["users"])
+    assert {d["kind"] for d in data["devices"]} == {"kiosk", "display"}
+    # tokens work against the API, and nothing is stored in clear
+    client = app.test_client()
+    r2 = client.get("/api/v1/offices/BKS/queue",
+                    headers={"Authorization": f"Bearer {data['users'][0]['api_token']}"})
+    assert r2.status_code == 200
+    with app.app_context():
+        hashes = " ".join(db.session.scalars(select(User.password_hash)))
+        assert not any(u["password"] in hashes for u in data["users"])
+    # a second seed is refused with a message, and nothing changes
+    r = runner.invoke(main, ["seed-demo"])
+    assert r.exit_code != 0 and "exists already" in r.output
+
+
+def test_create_user_and_token_and_revoke(app, runner, demo):
+    r = run(runner, "create-user", "siti", "--role", "clerk", "--office", "BKS", "--password", "panjang-sekali-1")
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["create-user", "budi", "--office", "NOPE", "--password", "panjang-sekali-1"])
+    assert r.exit_code != 0 and "No office" in r.output
+    r = runner.invoke(main, ["create-user", "budi", "--office", "BKS", "--password", "short"])
+    assert r.exit_code != 0 and "at least 10" in r.output
+    r = runner.invoke(main, ["create-user", "siti", "--office", "BKS", "--password", "panjang-sekali-1"])
+    assert r.exit_code != 0 and "taken" in r.output
+    # the password is asked for when not given
+    r = runner.invoke(main, ["create-user", "ani", "--office", "BKS"], input="rahasia-panjang\nrahasia-panjang\n")
+    assert r.exit_code == 0, r.output
+
+    r = runner.invoke(main, ["create-token", "siti", "--name", "tombol"])
+    assert r.exit_code == 0
+    token = r.output.strip().splitlines()[0]
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/offices/BKS/queue", headers=auth).status_code == 200
+    with app.app_context():
+        tid = db.session.scalar(select(ApiToken.id).join(User).where(User.username == "siti"))
+    r = run(runner, "create-token", "siti", "--revoke", str(tid))
+    assert r.exit_code == 0
+    assert client.get("/api/v1/offices/BKS/queue", headers=auth).status_code == 401
+    assert runner.invoke(main, ["create-token", "nobody"]).exit_code != 0
+
+
+def test_close_day_expires_and_keeps(app, runner, demo, api):
+    for _ in range(3):
+        api.post("/api/v1/offices/BKS/tickets", {"service": "KK"}, token=api.tokens["kiosk"])
+    r = run(runner, "close-day", "--office", "BKS")
+    assert r.exit_code == 0 and "BKS: 3 ticket(s) expired" in r.output
+    with app.app_context():
+        assert [t.status for t in db.session.scalars(select(Ticket))] == ["expired"] * 3
+    assert runner.invoke(main, ["close-day", "--office", "XXX"]).exit_code != 0
+
+
+def test_init_db_upgrades_a_fresh_database(tmp_path, monkeypatch):
+    from queue_service.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url,
+                      "INSTANCE_PATH": str(tmp_path / "i")})
+    r = app.test_cli_runner().invoke(main, ["init-db"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    with app.app_context():
+        assert db.session.scalar(select(Office.id)) is None  # tables exist, empty
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path, monkeypatch):
+    import pytest
+
+    from queue_service.app import ConfigError, create_app
+
+    monkeypatch.delenv("ADMINDUK_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}", "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_environment_overrides(monkeypatch, tmp_path):
+    from queue_service.app import create_app
+
+    monkeypatch.setenv("ADMINDUK_SECRET_KEY", "from-env")
+    monkeypatch.setenv("ADMINDUK_PUBLIC_URL", "https://antrean.bekasikab.go.id")
+    monkeypatch.setenv("ADMINDUK_NO_SHOW_REQUEUES", "2")
+    monkeypatch.setenv("ADMINDUK_DATABASE_URL", f"sqlite:///{tmp_path / 'e.sqlite3'}")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["PUBLIC_URL"] == "https://antrean.bekasikab.go.id"
+    assert app.extensions["adminduk"]["policy"].no_show_requeues == 2
