@@ -187,6 +187,9 @@ def _serve(app: Flask, host: str, port: int) -> None:
     from queue_service.extensions import socketio
 
     background.start(app)
+    # FlaskGroup marks the process as "run from the CLI", which makes app.run() a no-op; we do
+    # want to serve here
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=bool(app.config.get("ACCESS_LOG", False)))
 
@@ -228,7 +231,7 @@ def demo_urls(app: Flask, base: str, data: dict) -> list[tuple[str, str]]:
     return urls
 
 
-@main.command("demo")
+@main.command("demo", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare and print, but do not start the server.")
