@@ -1,15 +1,20 @@
 """Periodic background work inside a serving process (day rollover; features add print jobs,
 stock alerts). Each job runs in its own app context with its own session.
 
-With several processes, set ``ADMINDUK_BACKGROUND_WORKERS=false`` on all but one, or rely on the
-jobs being idempotent (they are: each one re-reads the database and updates with conditions).
+With several processes every one runs the loop, but a job only runs in the process that holds its
+lease (a row in ``job_lease``, taken with one conditional UPDATE), so it never runs twice at once;
+if that process dies, another takes over when the lease expires. ``ADMINDUK_BACKGROUND_WORKERS=false``
+turns the loop off in a process altogether.
 """
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask
 
@@ -22,15 +27,57 @@ def register_job(app: Flask, name: str, every_seconds: float, job: Job) -> None:
     app.extensions["adminduk"].setdefault("jobs", []).append((name, every_seconds, job))
 
 
-def run_job_once(app: Flask, name: str, job: Job) -> None:
+_INSTANCE = uuid.uuid4().hex[:8]
+
+
+def holder_id() -> str:
+    """Identifies this process in job leases (the pid is read each time: forks differ)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_INSTANCE}"
+
+
+def acquire_lease(session, name: str, now: datetime, ttl: float, holder: str | None = None) -> bool:
+    """Take or renew the lease of job ``name``; True when this process holds it now.
+
+    One conditional UPDATE (or INSERT for a new job) decides, so two processes never both win.
+    """
+    from sqlalchemy import or_, update
+    from sqlalchemy.exc import IntegrityError
+
+    from queue_service.models import JobLease
+
+    holder = holder or holder_id()
+    expires = now + timedelta(seconds=ttl)
+    won = session.execute(
+        update(JobLease).where(JobLease.name == name,
+                               or_(JobLease.holder == holder, JobLease.expires_at < now))
+        .values(holder=holder, expires_at=expires).execution_options(synchronize_session=False)).rowcount
+    if won:
+        session.commit()
+        return True
+    try:
+        session.add(JobLease(name=name, holder=holder, expires_at=expires))
+        session.commit()
+        return True
+    except IntegrityError:  # somebody else holds it
+        session.rollback()
+        return False
+
+
+def run_job_once(app: Flask, name: str, job: Job, ttl: float = 120.0) -> bool:
+    """Run ``job`` if this process holds its lease. Returns whether it ran."""
     from queue_service.extensions import db
 
     with app.app_context():
         try:
-            job(app, datetime.now(timezone.utc))
+            now = datetime.now(timezone.utc)
+            if not acquire_lease(db.session, name, now, ttl):
+                return False
+            job(app, now)
+            return True
         except Exception:
             log.exception("background job %s failed", name)
             db.session.rollback()
+            return False
         finally:
             db.session.remove()
 
@@ -44,7 +91,7 @@ def start(app: Flask) -> list[threading.Thread]:
         def loop(name=name, every=every, job=job):
             stop = threading.Event()
             while True:
-                run_job_once(app, name, job)
+                run_job_once(app, name, job, ttl=max(3 * every, 30))
                 if stop.wait(every):
                     return
 

@@ -5,6 +5,7 @@ from queue_service.models.core import (
     ApiToken,
     Counter,
     Device,
+    JobLease,
     Office,
     Service,
     Setting,
@@ -17,6 +18,6 @@ from queue_service.models.core import (
 )
 
 __all__ = [
-    "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "Office", "Service", "Setting", "Ticket",
+    "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "JobLease", "Office", "Service", "Setting", "Ticket",
     "TicketEvent", "TicketSequence", "User", "counter_services", "user_offices",
 ]

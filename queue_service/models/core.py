@@ -261,3 +261,13 @@ class Setting(Base):
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), nullable=True)
     key: Mapped[str] = mapped_column(String(60))
     value: Mapped[str] = mapped_column(Text, default="")
+
+
+class JobLease(Base):
+    """Who runs a background job now: with several processes, only the lease holder does."""
+
+    __tablename__ = "job_lease"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,68 @@
+"""Background jobs: leases keep a job to one process at a time; the rollover job closes old days."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from queue_service import background
+from queue_service.extensions import db
+from queue_service.models import Office, Ticket
+from queue_service.services import tickets as svc
+from tests.conftest import MONDAY_0800_WIB, seed
+
+
+def test_lease_goes_to_one_holder_until_it_expires(any_app):
+    with any_app.app_context():
+        now = MONDAY_0800_WIB
+        assert background.acquire_lease(db.session, "rollover", now, 60, holder="a")
+        assert not background.acquire_lease(db.session, "rollover", now, 60, holder="b")
+        assert background.acquire_lease(db.session, "rollover", now + timedelta(seconds=30), 60, holder="a")
+        assert not background.acquire_lease(db.session, "rollover", now + timedelta(seconds=80), 60, holder="b")
+        assert background.acquire_lease(db.session, "rollover", now + timedelta(seconds=91), 60, holder="b")
+        assert not background.acquire_lease(db.session, "rollover", now + timedelta(seconds=92), 60, holder="a")
+
+
+def test_concurrent_holders_never_both_win(any_app):
+    wins = []
+
+    def contend(i):
+        with any_app.app_context():
+            if background.acquire_lease(db.session, "print_jobs", MONDAY_0800_WIB, 60, holder=f"p{i}"):
+                wins.append(i)
+            db.session.remove()
+
+    threads = [threading.Thread(target=contend, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(wins) == 1
+
+
+def test_rollover_job_expires_yesterdays_open_tickets_once(app):
+    seed(app)
+    with app.app_context():
+        office = db.session.scalar(select(Office))
+        kk = next(s for s in office.services if s.code == "KK")
+        svc.issue_ticket(db.session, office=office, service=kk, now=MONDAY_0800_WIB - timedelta(days=1))
+        svc.issue_ticket(db.session, office=office, service=kk, now=MONDAY_0800_WIB)
+        db.session.commit()
+        background.rollover_job(app, MONDAY_0800_WIB)
+        statuses = sorted(db.session.scalars(select(Ticket.status)))
+        assert statuses == ["expired", "waiting"]
+        assert db.session.scalar(select(Office.last_closed_day)) == MONDAY_0800_WIB.date()
+
+
+def test_run_job_once_respects_the_lease(app):
+    ran = []
+    assert background.run_job_once(app, "probe", lambda a, now: ran.append(now))
+    with app.app_context():
+        # another process holds it now
+        from queue_service.models import JobLease
+        lease = db.session.get(JobLease, "probe")
+        lease.holder = "someone-else"
+        db.session.commit()
+    assert not background.run_job_once(app, "probe", lambda a, now: ran.append(now))
+    assert len(ran) == 1
