@@ -1,0 +1,34 @@
+"""``usb://VID:PID[?in_ep=0x82&out_ep=0x01&timeout=3]`` — python-escpos ``Usb`` (needs pyusb + libusb).
+
+VID and PID are hexadecimal, as ``lsusb`` prints them (``usb://04b8:0e15``).
+"""
+from __future__ import annotations
+
+import re
+
+from .._escpos import Usb
+from . import PrinterURI, register
+
+_ID = re.compile(r"^(?:0x)?([0-9a-fA-F]{1,4})$")
+
+
+def parse_ids(uri: PrinterURI) -> tuple[int, int]:
+    # urlsplit reads "04b8:0e15" as host + port, and a port of "0e15" is invalid; re-split the netloc
+    netloc = uri.raw.split("://", 1)[1].split("?", 1)[0].split("/", 1)[0]
+    vid, sep, pid = netloc.partition(":")
+    m1, m2 = _ID.match(vid), _ID.match(pid)
+    if not sep or not m1 or not m2:
+        raise ValueError(f"printer URI {uri.raw!r}: expected usb://VID:PID in hex, e.g. usb://04b8:0e15")
+    return int(m1.group(1), 16), int(m2.group(1), 16)
+
+
+@register("usb", reads_status=True)
+def open_usb(uri: PrinterURI, kwargs: dict) -> Usb:
+    vid, pid = parse_ids(uri)
+    return Usb(
+        vid, pid,
+        timeout=int(uri.float_param("timeout", 3.0) * 1000),  # pyusb takes milliseconds
+        in_ep=uri.int_param("in_ep", 0x82),
+        out_ep=uri.int_param("out_ep", 0x01),
+        **kwargs,
+    )
