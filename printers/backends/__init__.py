@@ -13,7 +13,7 @@ tcp, usb, serial, cups, file, dummy. Importing this package imports python-escpo
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -40,6 +40,8 @@ class PrinterURI:
     port: int | None
     path: str
     query: dict[str, str] = field(default_factory=dict)
+    #: the raw authority part ("04b8:0e15" for usb://, where urlsplit's port makes no sense)
+    netloc: str = ""
 
     def float_param(self, name: str, default: float) -> float:
         value = self.query.get(name)
@@ -93,8 +95,8 @@ def parse_uri(uri: str) -> PrinterURI:
     parts = urlsplit(uri)
     try:
         port = parts.port
-    except ValueError:
-        raise ValueError(f"printer URI {uri!r}: bad port") from None
+    except ValueError:  # not a number: only an error for kinds that use a port (tcp checks)
+        port = None
     return PrinterURI(
         raw=uri,
         scheme=parts.scheme.lower(),
@@ -102,6 +104,7 @@ def parse_uri(uri: str) -> PrinterURI:
         port=port,
         path=unquote(parts.path),
         query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+        netloc=unquote(parts.netloc),
     )
 
 
@@ -126,7 +129,6 @@ def open_printer(uri: str, profile: str | PrinterProfile, *, timeout: float | No
 
     parsed = parse_uri(uri)
     if timeout is not None and "timeout" not in parsed.query:
-        parsed = PrinterURI(parsed.raw, parsed.scheme, parsed.host, parsed.port, parsed.path,
-                            {**parsed.query, "timeout": str(timeout)})
+        parsed = replace(parsed, query={**parsed.query, "timeout": str(timeout)})
     backend = backend_for(parsed.scheme)
     return backend.opener(parsed, escpos_kwargs(get_profile(profile)))

@@ -13,4 +13,6 @@ DEFAULT_TIMEOUT = 3.0
 def open_tcp(uri: PrinterURI, kwargs: dict) -> Network:
     if not uri.host:
         raise ValueError(f"printer URI {uri.raw!r}: missing host (tcp://192.168.1.50:9100)")
+    if uri.port is None and uri.netloc.rpartition("]")[2].count(":"):
+        raise ValueError(f"printer URI {uri.raw!r}: bad port (tcp://192.168.1.50:9100)")
     return Network(uri.host, uri.port or DEFAULT_PORT, timeout=uri.float_param("timeout", DEFAULT_TIMEOUT), **kwargs)

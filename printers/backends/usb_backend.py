@@ -13,9 +13,7 @@ _ID = re.compile(r"^(?:0x)?([0-9a-fA-F]{1,4})$")
 
 
 def parse_ids(uri: PrinterURI) -> tuple[int, int]:
-    # urlsplit reads "04b8:0e15" as host + port, and a port of "0e15" is invalid; re-split the netloc
-    netloc = uri.raw.split("://", 1)[1].split("?", 1)[0].split("/", 1)[0]
-    vid, sep, pid = netloc.partition(":")
+    vid, sep, pid = uri.netloc.partition(":")
     m1, m2 = _ID.match(vid), _ID.match(pid)
     if not sep or not m1 or not m2:
         raise ValueError(f"printer URI {uri.raw!r}: expected usb://VID:PID in hex, e.g. usb://04b8:0e15")
