@@ -72,12 +72,23 @@ def any_app(request, tmp_path, clock):
         db.engine.dispose()
 
 
-def seed(app) -> dict:
+def seed(app, *, always_open: bool = False) -> dict:
+    """Seed the demo office; ``always_open`` for tests on the real clock (open every day, all day)."""
     with app.app_context():
         data = seed_demo(db.session, now=MONDAY_0800_WIB)
+        if always_open:
+            open_all_day(db.session)
         db.session.commit()
         db.session.remove()
     return data
+
+
+def open_all_day(session) -> None:
+    from datetime import time
+
+    from queue_service.models import Office
+    for office in session.query(Office):
+        office.opens_at, office.closes_at, office.open_days = time(0, 0), time(23, 59, 59), "1234567"
 
 
 @pytest.fixture
@@ -162,7 +173,7 @@ def live_server(tmp_path):
     """A seeded app served for real (real clock) for browser and Socket.IO client tests."""
     app = make_app(f"sqlite:///{tmp_path / 'live.sqlite3'}", tmp_path, CLOCK=None,
                    PUBLIC_URL=None, WTF_CSRF_ENABLED=True)
-    data = seed(app)
+    data = seed(app, always_open=True)
     server = LiveServer(app, data)
     yield server
     server.stop()
