@@ -1,0 +1,347 @@
+"""Durable print jobs: queue, claim atomically, print with short timeouts, retry with backoff.
+
+The ticket is committed first; :func:`queue_job` then adds a job row (in the view's next
+transaction), so printing never delays or undoes a ticket. A worker (:func:`process_due_jobs`,
+a background job) claims one job at a time with a single ``UPDATE ... WHERE status IN
+('queued', 'failed') ... RETURNING``: two processes never print the same job. Kiosks whose
+printer is ``agent://...`` are printed by the print agent on the kiosk PC, which claims its jobs
+over HTTP with the same statement.
+
+Outcomes: ``sent``; ``failed`` (retried at ``next_attempt_at`` with exponential backoff, then
+given up and left for staff to reprint); ``held`` when the printer reports no paper (staff
+change the roll and reprint). Every failure updates the kiosk's :class:`PrinterState` and emits
+``print_failed`` to the office's kiosks and ``printer_alert`` to its staff when the state changes.
+
+Nothing here imports ``kiosk``. Functions take a session and ``now`` and return events; the
+callers commit, then emit.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from printers.models import PrinterState, PrintJob
+from queue_service.domain.clock import local_time, zone_abbreviation
+from queue_service.domain.events import Event
+from queue_service.models import Device, Ticket
+
+log = logging.getLogger(__name__)
+
+#: configuration names (read with these defaults; override in app config / ADMINDUK_*)
+DEFAULTS = {
+    "PRINT_TIMEOUT_SECONDS": 3.0,      # connect/write timeout for one attempt
+    "PRINT_MAX_ATTEMPTS": 6,           # then the job stays failed for staff to reprint
+    "PRINT_BACKOFF_SECONDS": 2.0,      # first retry delay; doubles each attempt
+    "PRINT_BACKOFF_MAX_SECONDS": 60.0,
+    "PRINT_LEASE_SECONDS": 60.0,       # a claimed job not reported back by then is retried
+    "PRINT_POLL_SECONDS": 1.0,         # worker period
+    "PRINT_BATCH": 20,                 # jobs per worker run at most
+}
+
+AGENT_SCHEME = "agent://"
+PRIORITY_LABELS = {"lansia": "Prioritas: Lansia", "disabilitas": "Prioritas: Disabilitas",
+                   "ibu_hamil": "Prioritas: Ibu hamil", "anak": "Prioritas: Anak",
+                   "korban_bencana": "Prioritas: Korban bencana"}
+
+
+def setting(app_config, name: str):
+    return app_config.get(name, DEFAULTS[name])
+
+
+def is_agent_uri(uri: str | None) -> bool:
+    return bool(uri) and uri.startswith(AGENT_SCHEME)
+
+
+# --------------------------------------------------------------------------- payload
+
+def ticket_print_payload(ticket: Ticket, *, status_url: str, people_ahead: int | None,
+                         eta: tuple[int, int] | None = None) -> dict:
+    """The JSON-able content of a printed ticket (Indonesian, office time zone); no personal data."""
+    office = ticket.office
+    issued = local_time(ticket.issued_at, office.timezone)
+    return {
+        "office_name": office.name,
+        "service_name": ticket.service.name_id,
+        "code": ticket.code,
+        "issued_at": issued.isoformat(),
+        "tz_abbrev": zone_abbreviation(office.timezone),
+        "people_ahead": max(0, int(people_ahead or 0)),
+        "status_url": status_url,
+        "eta_minutes": list(eta) if eta else None,
+        "priority_label": PRIORITY_LABELS.get(ticket.priority_group) if ticket.priority_group else None,
+        "footer": office.ticket_footer or "",
+    }
+
+
+def payload_ticket_print(payload: dict):
+    """A :class:`printers.layout.TicketPrint` from :func:`ticket_print_payload` output."""
+    from printers.layout import TicketPrint
+
+    eta = payload.get("eta_minutes")
+    return TicketPrint(
+        office_name=str(payload["office_name"]), service_name=str(payload["service_name"]),
+        code=str(payload["code"]), issued_at=datetime.fromisoformat(payload["issued_at"]),
+        tz_abbrev=str(payload.get("tz_abbrev", "")), people_ahead=int(payload.get("people_ahead", 0)),
+        status_url=str(payload["status_url"]),
+        eta_minutes=(int(eta[0]), int(eta[1])) if eta else None,
+        priority_label=payload.get("priority_label"), footer=str(payload.get("footer") or ""))
+
+
+# --------------------------------------------------------------------------- queue / claim
+
+def queue_job(session: Session, *, ticket: Ticket, device: Device, now: datetime, status_url: str,
+              people_ahead: int | None, eta: tuple[int, int] | None = None) -> tuple[PrintJob | None, list[Event]]:
+    """Add a print job for ``ticket`` on ``device``'s printer (None when the kiosk has no printer)."""
+    if not device.printer_uri:
+        return None, []
+    payload = ticket_print_payload(ticket, status_url=status_url, people_ahead=people_ahead, eta=eta)
+    job = PrintJob(ticket_id=ticket.id, device_id=device.id, printer_uri=device.printer_uri,
+                   printer_profile=device.printer_profile, status="queued", attempts=0,
+                   payload=json.dumps(payload), created_at=now, updated_at=now, next_attempt_at=now)
+    session.add(job)
+    session.flush()
+    events = []
+    if is_agent_uri(device.printer_uri):
+        events.append(job_event("print_job", job, device))
+    return job, events
+
+
+def job_event(name: str, job: PrintJob, device: Device, **extra) -> Event:
+    payload = {"job_id": job.id, "ticket_id": job.ticket_id, "device_id": job.device_id, "status": job.status,
+               "error_kind": job.error_kind}
+    payload.update(extra)
+    return Event(name=name, office=device.office.code, payload=payload, audience=("kiosks",))
+
+
+def _due(now: datetime):
+    return or_(PrintJob.status == "queued",
+               (PrintJob.status == "failed") & PrintJob.next_attempt_at.is_not(None)
+               & (PrintJob.next_attempt_at <= now))
+
+
+def _claim_stmt(session: Session, pick, now: datetime, claimer: str):
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    return (update(PrintJob)
+            .where(PrintJob.id == pick.scalar_subquery(), PrintJob.status.in_(("queued", "failed")))
+            .values(status="printing", claimed_at=now, claimed_by=claimer[:80], updated_at=now,
+                    attempts=PrintJob.attempts + 1)
+            .returning(PrintJob.id)
+            .execution_options(synchronize_session=False))
+
+
+def claim_next(session: Session, *, now: datetime, claimer: str, skip_uris: set[str] = frozenset()) -> PrintJob | None:
+    """Claim the oldest due server-side job (not agent jobs), atomically; None when there is none."""
+    pick = (select(PrintJob.id).where(_due(now), ~PrintJob.printer_uri.startswith(AGENT_SCHEME))
+            .order_by(PrintJob.id).limit(1))
+    if skip_uris:
+        pick = pick.where(PrintJob.printer_uri.not_in(sorted(skip_uris)))
+    job_id = session.execute(_claim_stmt(session, pick, now, claimer)).scalar_one_or_none()
+    return session.get(PrintJob, job_id, populate_existing=True) if job_id is not None else None
+
+
+def claim_job(session: Session, *, job_id: int, device_id: int, now: datetime, claimer: str) -> PrintJob | None:
+    """The print agent claims one of its own kiosk's due jobs; None when it is not due or taken."""
+    pick = select(PrintJob.id).where(PrintJob.id == job_id, PrintJob.device_id == device_id, _due(now))
+    claimed = session.execute(_claim_stmt(session, pick, now, claimer)).scalar_one_or_none()
+    return session.get(PrintJob, claimed, populate_existing=True) if claimed is not None else None
+
+
+def pending_for_device(session: Session, device_id: int, now: datetime) -> list[PrintJob]:
+    """Jobs the device's agent should print now (queued, or failed and due for a retry)."""
+    return list(session.scalars(select(PrintJob).where(PrintJob.device_id == device_id, _due(now))
+                                .order_by(PrintJob.id).limit(50)))
+
+
+def release_stale(session: Session, *, now: datetime, lease_seconds: float) -> int:
+    """Claimed jobs whose worker/agent never reported back (crash, lost connection) are retried."""
+    cutoff = now - timedelta(seconds=lease_seconds)
+    res = session.execute(
+        update(PrintJob).where(PrintJob.status == "printing", PrintJob.claimed_at < cutoff)
+        .values(status="failed", next_attempt_at=now, updated_at=now, error_kind="error",
+                last_error="No report from the printer within the lease; trying again.")
+        .execution_options(synchronize_session=False))
+    return res.rowcount or 0
+
+
+# --------------------------------------------------------------------------- outcomes
+
+@dataclass
+class Outcome:
+    ok: bool
+    kind: str | None = None      # None | "offline" | "paper_out" | "error"
+    message: str = ""
+    near_end: bool = False
+
+
+def _state_change(session: Session, device: Device, status: str, detail: str, now: datetime) -> list[Event]:
+    state = session.get(PrinterState, device.id)
+    changed = state is None or state.status != status
+    if state is None:
+        state = PrinterState(device_id=device.id, status=status, detail=detail[:300], checked_at=now, changed_at=now)
+        session.add(state)
+    else:
+        state.checked_at = now
+        state.detail = detail[:300]
+        if changed:
+            state.status = status
+            state.changed_at = now
+    if not changed:
+        return []
+    return [Event(name="printer_alert", office=device.office.code,
+                  payload={"device_id": device.id, "device": device.name, "status": status, "detail": detail[:300],
+                           "at": now.isoformat()},
+                  audience=("managers", "counters"))]
+
+
+def backoff_seconds(attempts: int, base: float, cap: float) -> float:
+    return min(cap, base * (2 ** max(0, attempts - 1)))
+
+
+def record_outcome(session: Session, job: PrintJob, outcome: Outcome, *, now: datetime, config) -> list[Event]:
+    """Store the result of one attempt on ``job`` (which must be ``printing``)."""
+    device = job.device
+    events: list[Event] = []
+    job.updated_at = now
+    job.claimed_at = None
+    if outcome.ok:
+        job.status = "sent"
+        job.sent_at = now
+        job.last_error = None
+        job.error_kind = None
+        job.next_attempt_at = None
+        events += _state_change(session, device, "near_end" if outcome.near_end else "online",
+                                "Paper roll nearly empty." if outcome.near_end else "", now)
+        events.append(job_event("print_done", job, device))
+        return events
+    job.last_error = (outcome.message or "Printing failed.")[:300]
+    job.error_kind = outcome.kind or "error"
+    if outcome.kind == "paper_out":
+        job.status = "held"
+        job.next_attempt_at = None
+        events += _state_change(session, device, "paper_out", job.last_error, now)
+    else:
+        job.status = "failed"
+        if job.attempts >= int(setting(config, "PRINT_MAX_ATTEMPTS")):
+            job.next_attempt_at = None  # given up: staff reprint from the printers page
+        else:
+            delay = backoff_seconds(job.attempts, float(setting(config, "PRINT_BACKOFF_SECONDS")),
+                                    float(setting(config, "PRINT_BACKOFF_MAX_SECONDS")))
+            job.next_attempt_at = now + timedelta(seconds=delay)
+        events += _state_change(session, device, "offline" if outcome.kind == "offline" else "error",
+                                job.last_error, now)
+    events.append(job_event("print_failed", job, device, message=job.last_error))
+    return events
+
+
+def reprint(session: Session, job: PrintJob, *, now: datetime) -> list[Event]:
+    """Staff ask for a job to be printed again (after changing the roll, fixing the cable...)."""
+    device = job.device
+    if device.printer_uri:
+        job.printer_uri = device.printer_uri
+        job.printer_profile = device.printer_profile
+    job.status = "queued"
+    job.attempts = 0
+    job.next_attempt_at = now
+    job.claimed_at = None
+    job.claimed_by = None
+    job.updated_at = now
+    events = []
+    if is_agent_uri(job.printer_uri):
+        events.append(job_event("print_job", job, device))
+    return events
+
+
+# --------------------------------------------------------------------------- printing
+
+def print_payload(uri: str, profile_name: str | None, payload: dict, *, timeout: float) -> Outcome:
+    """Print one ticket on ``uri`` with the colleague's back-ends; never raises."""
+    from printers import errors
+    from printers.profiles import get_profile
+
+    try:
+        profile = get_profile(profile_name or "generic-80")
+    except KeyError:
+        profile = get_profile("generic-80")
+    try:
+        from printers.backends import print_ticket
+    except ImportError as exc:  # back-ends not installed in this build
+        return Outcome(False, "error", f"No printer back-ends available: {exc}")
+    try:
+        ticket = payload_ticket_print(payload)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", errors.PrinterWarning)
+            result = print_ticket(uri, ticket, profile=profile, timeout=timeout)
+        near_end = any(issubclass(w.category, errors.PaperNearEnd) for w in caught) or \
+            _says_near_end(result)
+        return Outcome(True, near_end=near_end)
+    except errors.PaperOut as exc:
+        return Outcome(False, "paper_out", str(exc) or "The printer is out of paper.")
+    except errors.PrinterOffline as exc:
+        return Outcome(False, "offline", str(exc) or "The printer cannot be reached.")
+    except errors.PrinterError as exc:
+        return Outcome(False, "error", str(exc) or "The printer reported an error.")
+    except Exception as exc:  # a bad URI or a bug in a back-end must not kill the worker
+        log.exception("printing job to %s failed unexpectedly", uri)
+        return Outcome(False, "error", f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _says_near_end(result) -> bool:
+    if result is None:
+        return False
+    for attr in ("near_end", "paper_near_end"):
+        if getattr(result, attr, False) is True:
+            return True
+    return isinstance(result, dict) and bool(result.get("near_end"))
+
+
+def process_due_jobs(app, now: datetime | None = None) -> int:
+    """Worker: print every due server-side job once. Runs in an app context. Returns jobs tried.
+
+    Each job is claimed and committed before printing (no transaction is open while the printer
+    is talked to), then its outcome is committed and the events emitted.
+    """
+    from queue_service import realtime
+    from queue_service.extensions import db
+
+    config = app.config
+    clock = config.get("CLOCK")
+    if clock is not None:
+        now = clock.now()
+    now = now or datetime.now(timezone.utc)
+    claimer = f"worker:{os.getpid()}"
+    if release_stale(db.session, now=now, lease_seconds=float(setting(config, "PRINT_LEASE_SECONDS"))):
+        db.session.commit()
+    tried = 0
+    failed_uris: set[str] = set()
+    while tried < int(setting(config, "PRINT_BATCH")):
+        job = claim_next(db.session, now=now, claimer=claimer, skip_uris=failed_uris)
+        if job is None:
+            db.session.commit()
+            break
+        job_id, uri, profile = job.id, job.printer_uri, job.printer_profile
+        payload = json.loads(job.payload or "{}")
+        db.session.commit()  # the claim is durable before the printer is touched
+        tried += 1
+        outcome = print_payload(uri, profile, payload, timeout=float(setting(config, "PRINT_TIMEOUT_SECONDS")))
+        if clock is not None:
+            now = clock.now()
+        job = db.session.get(PrintJob, job_id, populate_existing=True)
+        events = record_outcome(db.session, job, outcome, now=now, config=config)
+        db.session.commit()
+        realtime.emit(events)
+        if not outcome.ok:
+            failed_uris.add(uri)  # do not wait on a dead printer once per job
+    return tried
+
+
+def worker_job(app, now: datetime) -> None:
+    """The background job registered by :mod:`printers.web`."""
+    process_due_jobs(app, now)

@@ -1,0 +1,284 @@
+/* Kiosk page: press a service, show the ticket with its QR, follow its print job, reset.
+   No inline scripts (CSP); data comes from JSON blocks in the page. */
+(function () {
+  "use strict";
+
+  function json(id) {
+    var el = document.getElementById(id);
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  }
+
+  var cfg = json("kiosk-config");
+  var S = json("i18n");
+  var N = json("kiosk-notices");
+  var priority = null;
+  var busy = false;
+  var resetTimer = null;
+  var pollTimer = null;
+  var openOverlay = null;
+  var lastFocus = null;
+
+  function fmt(text, values) {
+    return String(text || "").replace(/%\((\w+)\)s/g, function (m, key) {
+      return values && values[key] !== undefined ? values[key] : m;
+    });
+  }
+
+  function $(id) { return document.getElementById(id); }
+
+  /* ------------------------------------------------------------ overlays */
+
+  function show(id) {
+    hideAll();
+    var el = $(id);
+    lastFocus = document.activeElement;
+    el.hidden = false;
+    openOverlay = el;
+    document.body.classList.add("has-overlay");
+    var first = el.querySelector("button:not([hidden])");
+    if (first) { first.focus(); }
+  }
+
+  function hideAll() {
+    ["priority-dialog", "ticket", "notice"].forEach(function (id) { $(id).hidden = true; });
+    openOverlay = null;
+    document.body.classList.remove("has-overlay");
+  }
+
+  function close() {
+    hideAll();
+    if (lastFocus && lastFocus.focus) { lastFocus.focus(); }
+  }
+
+  function clearTimers() {
+    if (resetTimer) { clearTimeout(resetTimer); resetTimer = null; }
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+  }
+
+  function scheduleReset(seconds) {
+    if (resetTimer) { clearTimeout(resetTimer); }
+    resetTimer = setTimeout(reset, seconds * 1000);
+  }
+
+  function setPriority(group, label) {
+    priority = group;
+    var banner = $("priority-banner");
+    if (group) {
+      $("priority-text").textContent = fmt(S.priority_for, { group: label });
+      banner.hidden = false;
+    } else {
+      banner.hidden = true;
+    }
+  }
+
+  /* Back to the start: Indonesian, no priority, fresh counts. */
+  function reset() {
+    clearTimers();
+    hideAll();
+    setPriority(null);
+    busy = false;
+    document.body.classList.remove("busy");
+    if (cfg.locale && cfg.locale !== "id") {
+      window.location.href = cfg.homeUrl + "?lang=id";
+      return;
+    }
+    refreshState();
+  }
+
+  /* ------------------------------------------------------------ notices */
+
+  function notice(title, text, action) {
+    clearTimers();
+    $("notice-title").textContent = title;
+    $("notice-text").textContent = text;
+    var btn = $("notice-action");
+    if (action) {
+      btn.textContent = action.label;
+      btn.dataset.service = action.service;
+      btn.hidden = false;
+    } else {
+      btn.hidden = true;
+      delete btn.dataset.service;
+    }
+    show("notice");
+    scheduleReset(30);
+  }
+
+  function explain(button) {
+    var state = button.dataset.state;
+    if (state === "quota") {
+      var fb = button.dataset.fallback;
+      notice(N.quota_title, N.quota_text + " " + (fb ? fmt(N.quota_fallback, { name: button.dataset.fallbackName })
+                                                   : N.quota_none),
+             fb ? { label: fmt(S.offer, { name: button.dataset.fallbackName }), service: fb } : null);
+    } else if (state === "office_closed") {
+      notice(N.office_closed_title, N.office_closed_text, null);
+    } else {
+      var fb2 = button.dataset.fallback;
+      notice(N.closed_title, N.closed_text,
+             fb2 ? { label: fmt(S.offer, { name: button.dataset.fallbackName }), service: fb2 } : null);
+    }
+  }
+
+  /* ------------------------------------------------------------ issuing */
+
+  function issue(service) {
+    if (busy) { return; }  /* the server also returns the same ticket for a double press */
+    busy = true;
+    document.body.classList.add("busy");
+    Adminduk.postJSON(cfg.issueUrl, { service: service, priority: priority }).then(function (res) {
+      busy = false;
+      document.body.classList.remove("busy");
+      if (res.ok && res.data) { showTicket(res.data); return; }
+      failed(res, service);
+    }).catch(function () {
+      busy = false;
+      document.body.classList.remove("busy");
+      notice(N.error_title, S.offline, null);
+    });
+  }
+
+  function failed(res, service) {
+    var code = res.data && res.data.error;
+    if (res.status === 429) {
+      notice(N.throttled_title, S.throttled, null);
+    } else if (code === "quota_reached" || code === "service_unavailable") {
+      refreshState(function () {
+        var btn = document.querySelector('.service[data-service="' + service + '"]');
+        if (btn && btn.dataset.state !== "open") { explain(btn); }
+        else { notice(N.error_title, S.error, null); }
+      }, true);
+    } else {
+      notice(N.error_title, S.error, null);
+    }
+  }
+
+  function showTicket(t) {
+    clearTimers();
+    var name = (t.service_name && (t.service_name[cfg.locale] || t.service_name.id)) || t.service;
+    $("ticket-code").textContent = t.code;
+    $("ticket-service").textContent = name;
+    $("ticket-ahead").textContent = t.position ? fmt(S.people_ahead, { n: t.position }) : S.no_one_ahead;
+    var eta = "";
+    if (t.estimate && t.estimate.p10 !== null && t.estimate.p90 !== null && t.estimate.p10 !== undefined) {
+      eta = t.estimate.p10 === t.estimate.p90 ? fmt(S.estimate_one, { n: t.estimate.p10 })
+                                              : fmt(S.estimate, { low: t.estimate.p10, high: t.estimate.p90 });
+    }
+    $("ticket-eta").textContent = eta;
+    $("ticket-qr").src = t.qr;
+    var box = $("ticket");
+    box.classList.remove("print-failed", "print-ok");
+    show("ticket");
+    var job = t.print_job || {};
+    if (job.status === "none") {
+      printFailed(S.no_printer);
+    } else if (!job.id) {
+      printFailed(S.printer_problem);
+    } else {
+      $("ticket-print").textContent = S.printing;
+      scheduleReset(cfg.resetSeconds);
+      poll(job.id, Date.now());
+    }
+  }
+
+  function printFailed(text) {
+    $("ticket-print").textContent = text;
+    $("ticket").classList.add("print-failed");
+    scheduleReset(cfg.failedResetSeconds);
+  }
+
+  /* Follow the print job until it is sent or has failed; a job still waiting after 8 s is a
+     problem for the citizen in front of the kiosk, so the screen says so (and keeps polling). */
+  function poll(id, started) {
+    Adminduk.getJSON(cfg.printUrl + id).then(function (res) {
+      if ($("ticket").hidden) { return; }
+      var st = res.ok && res.data ? res.data.status : null;
+      if (st === "sent") {
+        $("ticket-print").textContent = S.printed;
+        $("ticket").classList.remove("print-failed");
+        $("ticket").classList.add("print-ok");
+        return;
+      }
+      if (st === "held" || (res.data && res.data.error_kind === "paper_out")) {
+        printFailed(S.paper_out);
+      } else if (st === "failed" || Date.now() - started > 8000) {
+        printFailed(S.printer_problem);
+      }
+      pollTimer = setTimeout(function () { poll(id, started); }, 1000);
+    }).catch(function () {
+      pollTimer = setTimeout(function () { poll(id, started); }, 2000);
+    });
+  }
+
+  /* ------------------------------------------------------------ state refresh */
+
+  function refreshState(after, force) {
+    Adminduk.getJSON(cfg.stateUrl).then(function (res) {
+      if (!res.ok || !res.data) { if (after) { after(); } return; }
+      var changed = false;
+      res.data.services.forEach(function (s) {
+        var btn = document.querySelector('.service[data-service="' + s.code + '"]');
+        if (!btn) { changed = true; return; }
+        if (btn.dataset.state !== s.state || (!!btn.dataset.fallback) !== !!s.fallback) { changed = true; }
+        var w = btn.querySelector('[data-role="waiting"]');
+        if (w) { w.textContent = fmt(S.waiting, { n: s.waiting }); }
+        var l = btn.querySelector('[data-role="left"]');
+        if (l && s.left !== null) { l.textContent = fmt(S.left, { n: s.left }); }
+      });
+      if (changed && !openOverlay && !force) { window.location.reload(); return; }
+      if (changed && force) {
+        /* update the pressed buttons' state in place so the notice explains it; the page reloads on reset */
+        res.data.services.forEach(function (s) {
+          var btn = document.querySelector('.service[data-service="' + s.code + '"]');
+          if (!btn) { return; }
+          btn.dataset.state = s.state;
+          if (s.fallback) {
+            btn.dataset.fallback = s.fallback.code;
+            btn.dataset.fallbackName = s.fallback.name[cfg.locale] || s.fallback.name.id;
+          }
+        });
+      }
+      if (after) { after(); }
+    }).catch(function () { if (after) { after(); } });
+  }
+
+  /* ------------------------------------------------------------ wiring */
+
+  $("services").addEventListener("click", function (ev) {
+    var btn = ev.target.closest("button[data-service]");
+    if (!btn) { return; }
+    if (btn.dataset.state === "open") { issue(btn.dataset.service); } else { explain(btn); }
+  });
+
+  $("notice-action").addEventListener("click", function () {
+    var service = this.dataset.service;
+    hideAll();
+    if (service) { issue(service); }
+  });
+
+  var openPriority = $("priority-open");
+  if (openPriority) {
+    openPriority.addEventListener("click", function () { show("priority-dialog"); });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".priority-choice"), function (btn) {
+    btn.addEventListener("click", function () {
+      setPriority(btn.dataset.group, btn.dataset.label);
+      hideAll();
+      var first = document.querySelector('.service[data-state="open"]');
+      if (first) { first.focus(); }
+      scheduleReset(60);
+    });
+  });
+  $("priority-cancel").addEventListener("click", function () { setPriority(null); clearTimers(); });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-close]"), function (btn) {
+    btn.addEventListener("click", function () {
+      if (btn.closest("#ticket") || btn.closest("#notice")) { reset(); } else { close(); }
+    });
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && openOverlay) { reset(); }
+  });
+
+  setInterval(function () { if (!openOverlay && !busy && !priority) { refreshState(); } }, 30000);
+})();
