@@ -468,6 +468,34 @@ def _cleanup_dir(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+OWNER_FILE = "owner.pid"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stale_dirs(pattern: str) -> Iterator[Path]:
+    """Our server directories whose owning pytest process is gone (killed with SIGKILL, say)."""
+    for owner in glob.glob(os.path.join(pattern, OWNER_FILE)):
+        try:
+            pid = int(Path(owner).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if not _pid_alive(pid):
+            yield Path(owner).parent
+
+
+def _mark_owner(base_dir: Path) -> None:
+    (base_dir / OWNER_FILE).write_text(str(os.getpid()))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     bin_dir = find_postgres_bin_dir()
@@ -486,7 +514,16 @@ def postgres_server() -> Iterator[PostgresServer]:
             missing_service("running as root and 'runuser' (util-linux) is missing")
         run_as = "postgres"
     # Not under pytest's basetemp: that is /tmp/pytest-of-root (mode 0700), which the postgres user cannot enter.
-    base_dir = Path(tempfile.mkdtemp(prefix="adminduk-pg-", dir=os.environ.get("ADMINDUK_PG_TMPDIR") or "/tmp"))
+    parent = os.environ.get("ADMINDUK_PG_TMPDIR") or "/tmp"
+    for stale in _stale_dirs(os.path.join(parent, "adminduk-pg-*")):  # left by a killed session: stop, remove
+        old = PostgresServer(bin_dir, stale, run_as)
+        if (old.data_dir / "postmaster.pid").exists():
+            old._running = True
+            with contextlib.suppress(Exception):
+                old.stop()
+        _cleanup_dir(stale)
+    base_dir = Path(tempfile.mkdtemp(prefix="adminduk-pg-", dir=parent))
+    _mark_owner(base_dir)
     os.chmod(base_dir, 0o700)
     server = PostgresServer(bin_dir, base_dir, run_as)
     server.socket_dir.mkdir()
@@ -595,6 +632,7 @@ class RedisServer:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
+            (self.base_dir / "redis.pid").write_text(str(self.proc.pid))
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.proc.poll() is None:
                 if self.ping():
@@ -620,13 +658,32 @@ class RedisServer:
         return f"<RedisServer {self.url}>"
 
 
+def _stop_stale_redis(base_dir: Path) -> None:
+    """Stop the redis-server a killed session started in ``base_dir`` (by its pid file, checked by cmdline)."""
+    try:
+        pid = int((base_dir / "redis.pid").read_text().strip())
+        exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except (OSError, ValueError):
+        return
+    # redis-server rewrites its command line (and on Debian its binary is redis-check-rdb), so check the binary
+    # name and the working directory (we started it there).
+    if exe.startswith("redis") and os.path.realpath(cwd) == os.path.realpath(base_dir):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     binary = find_redis_server()
     if binary is None:
         missing_service("redis-server not found (looked in $ADMINDUK_REDIS_SERVER, PATH); "
                         "install it with: apt-get install redis-server")
+    for stale in _stale_dirs(os.path.join(tempfile.gettempdir(), "adminduk-redis-*")):
+        _stop_stale_redis(stale)
+        _cleanup_dir(stale)
     base_dir = Path(tempfile.mkdtemp(prefix="adminduk-redis-"))
+    _mark_owner(base_dir)
     server = RedisServer(binary, base_dir)
     atexit.register(server.stop)
     try:
