@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(os.path.dirname(__file__), "..", ".escpos-cache"))
+os.makedirs(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], exist_ok=True)  # escpos does not create it
 
 pytest_plugins = ["tests.plugins.servers", "tests.plugins.browser"]
 
