@@ -311,6 +311,11 @@ def test_devices_issue_once_pair_rotate_revoke(admin_app, as_admin, api, demo):
     assert token not in c.get(f"/admin/offices/BKS/devices/{device.id}").get_data(as_text=True)
     # the stored hash authenticates the token
     assert api.get("/api/v1/offices/BKS/queue", token=token).status_code == 200
+    # the pairing link (built by us, served by the kiosk feature) pairs a fresh browser
+    pair_path = url.removeprefix("https://antrean.example.go.id")
+    if "kiosk.pair" in admin_app.view_functions:
+        r = admin_app.test_client().get(pair_path)
+        assert r.status_code == 302 and token in r.headers.get("Set-Cookie", "")
 
     # the QR code is served by us, encodes the pairing link, and only for the current token
     qr_src = unescape(re.search(r'<img src="([^"]*pairing-qr\.svg[^"]*)"', html).group(1))
@@ -344,6 +349,8 @@ def test_devices_issue_once_pair_rotate_revoke(admin_app, as_admin, api, demo):
     assert r.status_code == 302
     assert api.get("/api/v1/offices/BKS/queue", token=new_token).status_code == 401
     assert load(admin_app, Device, Device.id == device.id).revoked_at is not None
+    if "kiosk.pair" in admin_app.view_functions:
+        assert admin_app.test_client().get(pair_path.replace(token, new_token)).status_code == 403
 
 
 def test_display_device_filters_and_pairing_link(admin_app, as_admin, api):
