@@ -3,11 +3,28 @@
 Call :func:`emit` only after the transaction that produced the events has committed, so that a
 call shown on a display always exists in the database. Works from any process: with
 ``ADMINDUK_MESSAGE_QUEUE`` set, Flask-SocketIO publishes through Redis.
+
+Events carry what a screen needs without a follow-up request:
+
+``ticket_issued`` / ``ticket_called`` / ``ticket_recalled`` / ``ticket_finished`` / ``ticket_updated``
+    ``services.tickets.ticket_payload`` (code, service, status, counter, ...); calls and recalls also carry
+    ``announcement`` ({"id": "Nomor antrean B nol dua belas, silakan menuju loket tiga", "en": ...}),
+    built by ``domain.speech.announcement``.
+``queue_changed``
+    ``services.board.office_board``: waiting counts per service, every counter's current ticket, served
+    count and mean service time today, the last 6 calls. Several in one batch are sent once.
+
+After a ``queue_changed`` the waiting tickets' own rooms get ``ticket_updated`` with their ``position`` and
+``estimate`` ({"minutes", "p10", "p90"}): computed once per office in a background task (coalescing bursts),
+and sent only to tickets whose figures changed.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
+
+from flask import current_app, has_app_context
 
 from queue_service.domain.events import Event
 from queue_service.extensions import socketio
@@ -15,6 +32,7 @@ from queue_service.extensions import socketio
 log = logging.getLogger(__name__)
 
 ROOM_KINDS = ("displays", "counters", "managers", "kiosks")
+CALL_EVENTS = ("ticket_called", "ticket_recalled")
 
 
 def office_room(office_code: str, kind: str) -> str:
@@ -27,13 +45,145 @@ def ticket_room(token: str) -> str:
     return f"ticket:{token}"
 
 
+def _now():
+    from datetime import datetime, timezone
+    clock = current_app.config.get("CLOCK")
+    return clock.now() if clock is not None else datetime.now(timezone.utc)
+
+
+def _with_announcement(payload: dict) -> dict:
+    from queue_service.services.board import call_announcements
+    counter = payload.get("counter") or {}
+    if "announcement" in payload or not payload.get("code"):
+        return payload
+    return {**payload, "announcement": call_announcements(payload["code"], counter.get("number"),
+                                                          counter.get("name"))}
+
+
+def _board(office_code: str) -> dict | None:
+    from sqlalchemy import select
+
+    from queue_service.extensions import db
+    from queue_service.models import Office
+    from queue_service.services.board import office_board
+    office = db.session.scalar(select(Office).where(Office.code == office_code))
+    return office_board(db.session, office, _now()) if office is not None else None
+
+
+def _send(name: str, payload: dict, office: str, audience: Iterable[str], ticket_token: str | None) -> None:
+    for kind in audience:
+        socketio.emit(name, payload, to=office_room(office, kind))
+    if ticket_token:
+        socketio.emit(name, payload, to=ticket_room(ticket_token))
+
+
 def emit(events: Iterable[Event]) -> None:
     """Send each event to its office's rooms and, if it concerns a ticket, to that ticket's room."""
-    for event in events:
+    events = list(events)
+    enrich = has_app_context()
+    # one queue_changed per office and batch: the last one, heard by every room any of them named
+    last_change: dict[str, int] = {}
+    audiences: dict[str, set[str]] = {}
+    for i, event in enumerate(events):
+        if event.name == "queue_changed":
+            last_change[event.office] = i
+            audiences.setdefault(event.office, set()).update(event.audience)
+    for i, event in enumerate(events):
         try:
-            for kind in event.audience:
-                socketio.emit(event.name, event.payload, to=office_room(event.office, kind))
-            if event.ticket_token:
-                socketio.emit(event.name, event.payload, to=ticket_room(event.ticket_token))
+            payload, audience = event.payload, tuple(event.audience)
+            if event.name == "queue_changed":
+                if last_change[event.office] != i:
+                    continue
+                audience = tuple(k for k in ROOM_KINDS if k in audiences[event.office] or k == "kiosks")
+                if enrich:
+                    payload = _board(event.office) or payload
+            elif event.name in CALL_EVENTS and enrich:
+                payload = _with_announcement(payload)
+            _send(event.name, payload, event.office, audience, event.ticket_token)
         except Exception:  # a push failing must never undo or fail a committed command
             log.exception("could not emit %s", event.name)
+    if enrich and last_change and current_app.config.get("LIVE_ETA_UPDATES", True):
+        app = current_app._get_current_object()
+        for office in last_change:
+            schedule_eta_updates(app, office)
+
+
+# --------------------------------------------------------------------------- position/ETA updates
+
+_lock = threading.Lock()
+_pending: dict[tuple[int, str], str] = {}  # (app id, office) -> "running" | "dirty"
+_sent: dict[tuple[int, int], tuple] = {}  # (app id, ticket id) -> last (position, estimate) sent
+_idle = threading.Condition(_lock)
+
+
+def schedule_eta_updates(app, office_code: str) -> None:
+    """Recompute positions and estimates of ``office_code``'s waiting tickets soon, in the background.
+
+    Bursts coalesce: while one run is going, further requests make exactly one more run afterwards."""
+    key = (id(app), office_code)
+    with _lock:
+        if key in _pending:
+            _pending[key] = "dirty"
+            return
+        _pending[key] = "running"
+    socketio.start_background_task(_eta_loop, app, office_code, key)
+
+
+def wait_for_eta_updates(timeout: float = 10.0) -> bool:
+    """Block until no position/ETA run is pending (tests, benchmarks). True when idle."""
+    with _idle:
+        return _idle.wait_for(lambda: not _pending, timeout)
+
+
+def _eta_loop(app, office_code: str, key) -> None:
+    while True:
+        try:
+            with app.app_context():
+                try:
+                    send_eta_updates(office_code)
+                finally:
+                    from queue_service.extensions import db
+                    db.session.remove()
+        except Exception:
+            log.exception("position/ETA updates for %s failed", office_code)
+        with _idle:
+            if _pending.get(key) == "dirty":
+                _pending[key] = "running"
+                continue
+            _pending.pop(key, None)
+            _idle.notify_all()
+            return
+
+
+def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
+    """Send ``ticket_updated`` {position, estimate} to each waiting ticket's room; returns how many."""
+    from sqlalchemy import select
+
+    from queue_service.domain.eta import service_call_order
+    from queue_service.extensions import db
+    from queue_service.models import Office, Ticket
+    from queue_service.services.waits import build_snapshot, estimate_snapshot
+
+    office = db.session.scalar(select(Office).where(Office.code == office_code))
+    if office is None:
+        return 0
+    snapshot = build_snapshot(db.session, office, _now())
+    if not snapshot.waiting:
+        return 0
+    estimates = estimate_snapshot(snapshot)
+    positions = {tid: i for ids in service_call_order(snapshot).values() for i, tid in enumerate(ids)}
+    rows = db.session.execute(select(Ticket.id, Ticket.token, Ticket.code).where(
+        Ticket.id.in_([w.id for w in snapshot.waiting]), Ticket.status == "waiting")).all()
+    app_id = id(current_app._get_current_object())
+    sent = 0
+    if len(_sent) > 20_000:
+        _sent.clear()
+    for tid, token, code in rows:
+        figures = (positions.get(tid), estimates.get(tid))
+        if only_changed and _sent.get((app_id, tid)) == figures:
+            continue
+        _sent[(app_id, tid)] = figures
+        socketio.emit("ticket_updated", {"id": tid, "code": code, "status": "waiting", "position": figures[0],
+                                         "estimate": figures[1]}, to=ticket_room(token))
+        sent += 1
+    return sent

@@ -2,7 +2,8 @@
 Socket.IO handlers.
 
 Staff pages connect with their session cookie; devices, scripts and status pages send
-``auth={"token": ...}``. The server decides the rooms; anything else is refused.
+``auth={"token": ...}``; a paired display or kiosk page may instead carry its token in the httponly
+``adminduk_device`` cookie. The server decides the rooms; anything else is refused.
 """
 from __future__ import annotations
 
@@ -35,6 +36,12 @@ def _rooms_for(auth) -> list[str] | None:
         return _staff_rooms(p.user, office_code)
     if current_user.is_authenticated:
         return _staff_rooms(current_user, office_code)
+    cookie = request.cookies.get("adminduk_device")
+    if cookie:  # a paired display or kiosk page: its token is in an httponly cookie
+        p = principal_from_token(cookie, touch=False)
+        if p is not None and p.kind == "device":
+            kind = "displays" if p.device.kind == "display" else "kiosks"
+            return [office_room(p.device.office.code, kind)]
     return None
 
 

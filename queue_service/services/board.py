@@ -1,0 +1,68 @@
+"""What the live screens show, in one payload: the ``queue_changed`` event and the screens' resync.
+
+``office_board`` = ``tickets.queue_overview`` (waiting counts per service, each counter's current call, the
+last calls) plus, per counter, the current ticket's id and today's served count and mean service time, so a
+counter console or a display can redraw from this payload alone.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_service.domain import status as st
+from queue_service.domain.clock import as_utc, office_day
+from queue_service.domain.speech import announcement
+from queue_service.models import Office, Ticket
+from queue_service.services.tickets import queue_overview
+
+
+def counter_stats(session: Session, office: Office, now: datetime) -> dict[int, dict]:
+    """counter id -> {"served_today", "mean_service_s"} (finished tickets today, called -> finished)."""
+    day = office_day(now, office.timezone)
+    rows = session.execute(select(Ticket.counter_id, Ticket.called_at, Ticket.started_at, Ticket.finished_at).where(
+        Ticket.office_id == office.id, Ticket.service_day == day, Ticket.status == st.Status.DONE,
+        Ticket.counter_id.is_not(None))).all()
+    acc: dict[int, list[float]] = {}
+    for counter_id, called_at, started_at, finished_at in rows:
+        begin = started_at or called_at
+        seconds = (as_utc(finished_at) - as_utc(begin)).total_seconds() if begin and finished_at else None
+        acc.setdefault(counter_id, [])
+        if seconds is not None and seconds >= 0:
+            acc[counter_id].append(seconds)
+    served: dict[int, int] = {}
+    for counter_id, *_ in rows:
+        served[counter_id] = served.get(counter_id, 0) + 1
+    return {cid: {"served_today": served[cid],
+                  "mean_service_s": round(sum(xs) / len(xs)) if xs else None} for cid, xs in acc.items()}
+
+
+def call_announcements(code: str, counter_number: int | None, counter_name: str | None) -> dict:
+    """The spoken sentence in both languages (the display speaks the Indonesian one)."""
+    out = {}
+    for lang in ("id", "en"):
+        try:
+            out[lang] = announcement(code, counter_number, counter_name=counter_name, lang=lang)
+        except ValueError:
+            out[lang] = code
+    return out
+
+
+def office_board(session: Session, office: Office, now: datetime) -> dict:
+    board = queue_overview(session, office, now)
+    day = office_day(now, office.timezone)
+    current = {t.counter_id: t for t in session.scalars(select(Ticket).where(
+        Ticket.office_id == office.id, Ticket.service_day == day,
+        Ticket.status.in_([st.Status.CALLED, st.Status.SERVING])).order_by(Ticket.called_at))}
+    stats = counter_stats(session, office, now)
+    for c in board["counters"]:
+        t = current.get(c["id"])
+        if c["current"] is not None and t is not None:
+            c["current"]["id"] = t.id
+            c["current"]["priority"] = t.priority_group
+        s = stats.get(c["id"], {"served_today": 0, "mean_service_s": None})
+        c.update(s)
+    board["waiting_total"] = sum(s["waiting"] for s in board["services"])
+    board["at"] = as_utc(now).isoformat()
+    return board

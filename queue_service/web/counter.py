@@ -1,0 +1,82 @@
+"""The counter console: a clerk picks a counter of their office and calls, recalls, starts, finishes,
+marks no-show and transfers from big buttons or the keyboard.
+
+Commands are the JSON API's POSTs (session + CSRF, see ``static/js/counter.js``); state arrives over
+Socket.IO (``queue_changed`` carries every counter's current ticket, so two tabs of a counter agree).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from queue_service.extensions import db
+from queue_service.models import Counter
+from queue_service.services.board import office_board
+from queue_service.services.tickets import current_ticket, ticket_payload
+from queue_service.web.access import accessible_offices, ensure_office, require
+from queue_service.web.helpers import now
+
+bp = Blueprint("counter", __name__, url_prefix="/counter")
+
+
+def _counter_or_404(counter_id) -> Counter:
+    try:
+        cid = int(counter_id)
+    except (TypeError, ValueError):
+        abort(404)
+    if not 0 < cid < 2**31:
+        abort(404)
+    counter = db.session.get(Counter, cid)
+    if counter is None:
+        abort(404, description=f"Counter {cid} does not exist.")
+    ensure_office(counter.office_id)
+    return counter
+
+
+def _state(counter: Counter) -> dict:
+    ticket = current_ticket(db.session, counter)
+    return {"counter": {"id": counter.id, "number": counter.number, "name": counter.name,
+                        "active": counter.active, "office": counter.office.code,
+                        "services": [s.code for s in counter.services]},
+            "current": ticket_payload(ticket) if ticket is not None else None,
+            "board": office_board(db.session, counter.office, now())}
+
+
+@bp.get("")
+@login_required
+@require(roles=("clerk", "manager"))
+def console():
+    counter_id = request.args.get("counter")
+    if not counter_id:
+        offices = accessible_offices()
+        return render_template("counter/pick.html", offices=offices)
+    counter = _counter_or_404(counter_id)
+    if counter.active and counter.open_since is None:  # a clerk is at this counter now (wait estimates)
+        counter.open_since = now()
+        db.session.commit()
+    office = counter.office
+    transfer_targets = [{"code": s.code, "name": s.name_id, "name_en": s.name_en}
+                        for s in office.services if s.active]
+    return render_template("counter/console.html", counter=counter, office=office, state=_state(counter),
+                           transfer_targets=transfer_targets)
+
+
+@bp.get("/<counter_id>/state")
+@require(roles=("clerk", "manager"))
+def state(counter_id):
+    """The console's resync after a reconnect (same content as the page's initial state)."""
+    return jsonify(_state(_counter_or_404(counter_id)))
+
+
+@bp.post("/<counter_id>/close")
+@login_required
+@require(roles=("clerk", "manager"))
+def close(counter_id):
+    """The clerk leaves the counter: it no longer counts as open for wait estimates."""
+    counter = _counter_or_404(counter_id)
+    counter.open_since = None
+    db.session.commit()
+    from queue_service import realtime
+    from queue_service.services.tickets import queue_changed
+    realtime.emit([queue_changed(counter.office)])
+    return redirect(url_for("counter.console"))
