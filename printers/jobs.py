@@ -181,23 +181,33 @@ class Outcome:
     near_end: bool = False
 
 
+PROBLEM_STATES = ("offline", "paper_out", "near_end", "error")
+
+
 def _state_change(session: Session, device: Device, status: str, detail: str, now: datetime) -> list[Event]:
-    state = session.get(PrinterState, device.id)
-    changed = state is None or state.status != status
-    if state is None:
-        state = PrinterState(device_id=device.id, status=status, detail=detail[:300], checked_at=now, changed_at=now)
-        session.add(state)
-    else:
-        state.checked_at = now
-        state.detail = detail[:300]
-        if changed:
-            state.status = status
-            state.changed_at = now
-    if not changed:
+    """Record the printer's state (one row per kiosk, created by an upsert so that two workers
+    cannot both insert it); alert staff when it turns bad or recovers."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(PrinterState).values(device_id=device.id, status="unknown", detail="",
+                                                checked_at=now, changed_at=now)
+                    .on_conflict_do_nothing(index_elements=["device_id"]))
+    state = session.scalar(select(PrinterState).where(PrinterState.device_id == device.id).with_for_update()
+                           .execution_options(populate_existing=True))
+    previous = state.status
+    state.checked_at = now
+    state.detail = detail[:300]
+    if previous == status:
+        return []
+    state.status = status
+    state.changed_at = now
+    if status not in PROBLEM_STATES and previous not in PROBLEM_STATES:
         return []
     return [Event(name="printer_alert", office=device.office.code,
-                  payload={"device_id": device.id, "device": device.name, "status": status, "detail": detail[:300],
-                           "at": now.isoformat()},
+                  payload={"device_id": device.id, "device": device.name, "status": status, "previous": previous,
+                           "detail": detail[:300], "at": now.isoformat()},
                   audience=("managers", "counters"))]
 
 

@@ -2,7 +2,6 @@
 a print job's status for the kiosk screen, the print-agent API, and the print-job worker."""
 from __future__ import annotations
 
-import io
 import json
 
 from flask import Blueprint, Flask, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -100,19 +99,8 @@ def ticket_payload_now(ticket: Ticket) -> dict:
 
 
 def _png(profile, ticket_print) -> bytes:
-    try:
-        from printers.backends import preview_png
-    except ImportError:
-        preview_png = None
-    if preview_png is None:
-        from printers.preview import preview_image
-        out = io.BytesIO()
-        preview_image(profile, ticket_print).save(out, format="PNG")
-        return out.getvalue()
-    try:
-        return preview_png(profile, ticket_print)
-    except TypeError:
-        return preview_png(ticket_print, profile)
+    from printers.preview import preview_png
+    return preview_png(profile, ticket_print)
 
 
 @bp.get(f"/printers/preview/<{ID}:ticket_id>.png")
