@@ -299,5 +299,15 @@ def init_app(app: Flask) -> None:
     background.register_job(app, "rollover", 60, background.rollover_job)
 
 
+
+try:  # the print agent and print test (feature package; absent in builds without printers)
+    from printers.cli import register as _register_printer_commands
+except ModuleNotFoundError as _exc:  # pragma: no cover
+    if _exc.name not in ("printers", "printers.cli"):
+        raise
+else:
+    _register_printer_commands(main)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
