@@ -132,7 +132,13 @@ def create_app(config: dict | None = None) -> Flask:
     from queue_service import cli
     cli.init_app(app)
 
+    from queue_service import logs
+    logs.init_app(app)
     _request_hooks(app)
+    if app.config.get("PROXY_FIX"):
+        # behind nginx: trust one proxy for the client address, scheme and host (secure cookies, URLs)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     return app
 
 

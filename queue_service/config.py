@@ -56,6 +56,16 @@ SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_HTTPONLY = True
 WTF_CSRF_TIME_LIMIT = None
 
+#: Behind a reverse proxy (nginx): trust its X-Forwarded-For/-Proto/-Host headers (one hop).
+PROXY_FIX = False
+
+# --- logs -------------------------------------------------------------------
+#: "json" (one object per line, with request ids) or "text"; used by `adminduk run` / `demo`.
+LOG_FORMAT = "json"
+LOG_LEVEL = "INFO"
+#: one log line per request (method, path, status, duration, request id)
+ACCESS_LOG = True
+
 # --- background work ------------------------------------------------------
 #: Run background workers (print jobs, alerts, day rollover) inside this process.
 BACKGROUND_WORKERS = True

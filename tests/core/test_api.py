@@ -67,8 +67,8 @@ def test_transfer_no_show_cancel(api):
 
 
 def test_queue_overview(api):
-    issue(api, service="KK")
-    issue(api, service="KK")
+    issue(api, service="KK", token="petugas1")
+    issue(api, service="KK", token="petugas1")
     r = api.get("/api/v1/offices/BKS/queue", token=api.tokens["display"])
     assert r.status_code == 200
     body = r.get_json()

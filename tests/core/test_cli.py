@@ -66,7 +66,7 @@ def test_create_user_and_token_and_revoke(app, runner, demo):
 
 def test_close_day_expires_and_keeps(app, runner, demo, api):
     for _ in range(3):
-        api.post("/api/v1/offices/BKS/tickets", {"service": "KK"}, token=api.tokens["kiosk"])
+        api.post("/api/v1/offices/BKS/tickets", {"service": "KK"}, token=api.tokens["petugas1"])
     r = run(runner, "close-day", "--office", "BKS")
     assert r.exit_code == 0 and "BKS: 3 ticket(s) expired" in r.output
     with app.app_context():
@@ -107,3 +107,35 @@ def test_environment_overrides(monkeypatch, tmp_path):
     assert app.config["SECRET_KEY"] == "from-env"
     assert app.config["PUBLIC_URL"] == "https://antrean.bekasikab.go.id"
     assert app.extensions["adminduk"]["policy"].no_show_requeues == 2
+
+
+def test_backup_while_serving_and_restore(app, runner, demo, api, tmp_path):
+    import threading
+
+    stop = threading.Event()
+
+    def keep_issuing():  # the office keeps working during the backup
+        while not stop.is_set():
+            api.post("/api/v1/offices/BKS/tickets", {"service": "KK"}, token=api.tokens["petugas1"])
+
+    worker = threading.Thread(target=keep_issuing)
+    worker.start()
+    try:
+        target = tmp_path / "copy.sqlite3"
+        r = run(runner, "backup", str(target))
+        assert r.exit_code == 0 and target.exists(), r.output
+    finally:
+        stop.set()
+        worker.join(10)
+    assert runner.invoke(main, ["backup", str(target)]).exit_code != 0  # never overwrites
+
+    import sqlite3
+    saved = sqlite3.connect(target).execute("select count(*) from ticket").fetchone()[0]
+    api.post("/api/v1/offices/BKS/tickets", {"service": "KK"}, token=api.tokens["petugas1"])
+    r = run(runner, "restore", str(target), "--yes")
+    assert r.exit_code == 0, r.output
+    with app.app_context():
+        assert db.session.query(Ticket).count() == saved
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"not a database at all")
+    assert runner.invoke(main, ["restore", str(bad), "--yes"]).exit_code != 0
