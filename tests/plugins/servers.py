@@ -21,7 +21,8 @@ Fixtures (session scope unless said otherwise):
     returns a :class:`ServerProcess`; every process is stopped when the test ends.
 
 Plain helpers: :func:`free_port`, :func:`wait_for_port`, :func:`wait_for_http`,
-:func:`start_server`, :func:`libpq_url`.
+:func:`start_server`, :func:`libpq_url`; :func:`launch_postgres` and :func:`launch_redis` start the servers
+without pytest (the fixtures and bench/ use them).
 
 When a binary is missing the fixtures call ``pytest.skip`` with the reason, unless the environment has
 ``ADMINDUK_REQUIRE_SERVICES=1`` (``.ci/run`` sets it): then they fail, so CI cannot go green by skipping.
@@ -460,6 +461,13 @@ class PostgresServer:
         name = url.rsplit("/", 1)[-1].split("?", 1)[0]
         self._admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def close(self) -> None:
+        """Stop the cluster and remove its directory."""
+        try:
+            self.stop()
+        finally:
+            _cleanup_dir(self.base_dir)
+
     def __repr__(self) -> str:
         return f"<PostgresServer {self.version} {self.url}>"
 
@@ -496,11 +504,17 @@ def _mark_owner(base_dir: Path) -> None:
     (base_dir / OWNER_FILE).write_text(str(os.getpid()))
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+class ServiceMissing(RuntimeError):
+    """A server binary (or the user to run it as) is missing; the fixtures skip or fail with this reason."""
+
+
+def launch_postgres(parent: str | None = None) -> PostgresServer:
+    """Start a throwaway PostgreSQL cluster (see the module docstring) and return it running, with the
+    database ``adminduk_test`` created. ``close()`` stops it and removes its directory (also at exit).
+    Raises :class:`ServiceMissing` when the binaries are not installed. Used by the fixture and by bench/."""
     bin_dir = find_postgres_bin_dir()
     if bin_dir is None:
-        missing_service(
+        raise ServiceMissing(
             "PostgreSQL server binaries not found (looked in $ADMINDUK_PG_BIN, /usr/lib/postgresql/*/bin, PATH); "
             "install them with: apt-get install postgresql"
         )
@@ -509,12 +523,12 @@ def postgres_server() -> Iterator[PostgresServer]:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            missing_service("running as root and there is no 'postgres' user to run initdb/pg_ctl as")
+            raise ServiceMissing("running as root and there is no 'postgres' user to run initdb/pg_ctl as") from None
         if shutil.which("runuser") is None:
-            missing_service("running as root and 'runuser' (util-linux) is missing")
+            raise ServiceMissing("running as root and 'runuser' (util-linux) is missing")
         run_as = "postgres"
     # Not under pytest's basetemp: that is /tmp/pytest-of-root (mode 0700), which the postgres user cannot enter.
-    parent = os.environ.get("ADMINDUK_PG_TMPDIR") or "/tmp"
+    parent = parent or os.environ.get("ADMINDUK_PG_TMPDIR") or "/tmp"
     for stale in _stale_dirs(os.path.join(parent, "adminduk-pg-*")):  # left by a killed session: stop, remove
         old = PostgresServer(bin_dir, stale, run_as)
         if (old.data_dir / "postmaster.pid").exists():
@@ -532,18 +546,27 @@ def postgres_server() -> Iterator[PostgresServer]:
         for p in (base_dir, server.socket_dir):
             os.chown(p, pw.pw_uid, pw.pw_gid)
     # Also stop it if the interpreter exits without running fixture teardown (e.g. a KeyboardInterrupt storm).
-    atexit.register(server.stop)
-    atexit.register(_cleanup_dir, base_dir)
+    atexit.register(server.close)
     try:
         server.init()
         server.start()
         server._admin_execute(f'CREATE DATABASE "{server.dbname}"')
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    try:
+        server = launch_postgres()
+    except ServiceMissing as exc:
+        missing_service(str(exc))
+    try:
         yield server
     finally:
-        try:
-            server.stop()
-        finally:
-            _cleanup_dir(base_dir)
+        server.close()
 
 
 @pytest.fixture
@@ -654,6 +677,13 @@ class RedisServer:
                 _signal_group(proc, signal.SIGKILL)
                 proc.wait(5)
 
+    def close(self) -> None:
+        """Stop redis-server and remove its directory."""
+        try:
+            self.stop()
+        finally:
+            _cleanup_dir(self.base_dir)
+
     def __repr__(self) -> str:
         return f"<RedisServer {self.url}>"
 
@@ -673,34 +703,48 @@ def _stop_stale_redis(base_dir: Path) -> None:
             os.kill(pid, signal.SIGTERM)
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
+def launch_redis() -> RedisServer:
+    """Start ``redis-server`` on a free loopback port (no persistence) and return it; ``close()`` stops it.
+    Raises :class:`ServiceMissing` when it is not installed. Used by the fixture and by bench/."""
     binary = find_redis_server()
     if binary is None:
-        missing_service("redis-server not found (looked in $ADMINDUK_REDIS_SERVER, PATH); "
-                        "install it with: apt-get install redis-server")
+        raise ServiceMissing("redis-server not found (looked in $ADMINDUK_REDIS_SERVER, PATH); "
+                             "install it with: apt-get install redis-server")
     for stale in _stale_dirs(os.path.join(tempfile.gettempdir(), "adminduk-redis-*")):
         _stop_stale_redis(stale)
         _cleanup_dir(stale)
     base_dir = Path(tempfile.mkdtemp(prefix="adminduk-redis-"))
     _mark_owner(base_dir)
     server = RedisServer(binary, base_dir)
-    atexit.register(server.stop)
+    atexit.register(server.close)
     try:
         server.start()
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    try:
+        server = launch_redis()
+    except ServiceMissing as exc:
+        missing_service(str(exc))
+    try:
         yield server
     finally:
-        try:
-            server.stop()
-        finally:
-            _cleanup_dir(base_dir)
+        server.close()
 
 
 __all__ = [
     "PostgresServer",
     "RedisServer",
     "ServerProcess",
+    "ServiceMissing",
     "free_port",
+    "launch_postgres",
+    "launch_redis",
     "libpq_url",
     "missing_service",
     "services_required",
