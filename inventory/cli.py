@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from datetime import datetime, timezone
 
 import click
@@ -33,9 +34,9 @@ def import_history_cmd(file):
     from queue_service.extensions import db
 
     rows, errors = inv.parse_history_csv(file.read().splitlines())
-    if not errors:
-        with click.progressbar(length=len(rows), label="Importing", file=click.get_text_stream("stderr")) as bar:
-            errors = inv.import_history(db.session, rows, _now(), progress=bar.update)
+    with click.progressbar(length=len(rows), label="Importing", file=sys.stderr) as bar:
+        errors += inv.import_history(db.session, rows, _now(), progress=bar.update)
+    errors.sort(key=lambda e: int(e.split(":")[0].split()[-1]))
     if errors:
         db.session.rollback()
         for e in errors[:200]:
