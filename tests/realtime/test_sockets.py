@@ -45,13 +45,8 @@ def test_each_event_reaches_the_right_rooms(app, api, demo, counter_for):
     assert "ticket_issued" not in k and k["queue_changed"][-1]["waiting_total"] == 2  # kiosks: counts only
     assert "ticket_issued" in by_name(received(staff))
 
-    # ticket room: position/ETA updates computed in the background after queue_changed
     assert realtime.wait_for_eta_updates(10)
-    upd = by_name(received(other)).get("ticket_updated", [])
-    assert upd and upd[-1]["code"] == "G-001" and upd[-1]["position"] == 0
-    assert set(upd[-1]["estimate"]) == {"minutes", "p10", "p90"}
-    assert all(u["id"] == second["id"] for u in upd)  # a ticket room hears only its own ticket
-    received(mine)
+    received(mine), received(other)
 
     counter = counter_for(demo, "KK")  # Loket 4 serves KK and PINDAH: C-001 was first
     r = api.post(f"/api/v1/counters/{counter['id']}/call-next", token=api.tokens["petugas1"])
@@ -84,6 +79,19 @@ def test_each_event_reaches_the_right_rooms(app, api, demo, counter_for):
     assert c4["current"] is None and c4["served_today"] == 1 and c4["mean_service_s"] == 360
     assert by_name(received(mine))["ticket_finished"][0]["id"] == first["id"]
     assert "ticket_finished" in by_name(received(staff))
+
+    # ticket room: position/ETA updates computed in the background after queue_changed; a priority
+    # ticket (strict policy) overtakes G-001, which hears its new position and estimate
+    assert realtime.wait_for_eta_updates(10)
+    received(other)
+    p = api.post(KIOSK_PATH, {"service": "PINDAH", "priority": "lansia"}, token=api.tokens["petugas2"])
+    assert p.status_code == 201, p.get_json()
+    assert realtime.wait_for_eta_updates(10)
+    upd = by_name(received(other)).get("ticket_updated", [])
+    assert upd and upd[-1]["code"] == "G-001" and upd[-1]["position"] == 1
+    assert set(upd[-1]["estimate"]) == {"minutes", "p10", "p90"}
+    assert all(u["id"] == second["id"] for u in upd)  # a ticket room hears only its own ticket
+    assert "ticket_updated" not in by_name(received(mine))  # finished tickets get no ETA pushes
     for c in (display, kiosk, staff, mine, other):
         c.disconnect()
 
