@@ -238,6 +238,33 @@ class AppQueue:
         self.policy = self.app.extensions["adminduk"]["policy"]
         self.streak = {spec.code: 0 for spec in SERVICES}
 
+    def seed_history(self, history: dict[str, deque], day_start: datetime) -> None:
+        """Earlier days' records through the real use cases: issue, call, finish one ticket at a time on the
+        day before (the DB snapshot's service-time history comes from these)."""
+        s = self.db.session
+        at = day_start - timedelta(days=1)
+        for code, durations in history.items():
+            counter = next(self.counters[n] for n, codes in COUNTERS.items() if code in codes)
+            for d in durations:
+                self.svc.issue_ticket(s, office=self.office, service=self.services[code], now=at)
+                ticket, _ = self.svc.call_next(s, counter=counter, now=at, policy=self.policy)
+                at += timedelta(seconds=float(d))
+                self.svc.finish(s, ticket=ticket, now=at, policy=self.policy)
+                at += timedelta(seconds=1)
+        for counter in self.counters.values():
+            counter.open_since = None
+        s.commit()
+
+    def set_open(self, number: int, is_open: bool, now: datetime) -> None:
+        """What the counter console does: a clerk at the counter (open_since) or away."""
+        self.counters[number].open_since = now if is_open else None
+        self.db.session.commit()
+
+    def db_snapshot(self, now: datetime) -> QueueSnapshot:
+        """The production path: ``services.waits.build_snapshot`` reads the queue from the database."""
+        from queue_service.services.waits import build_snapshot
+        return build_snapshot(self.db.session, self.office, now)
+
     def issue(self, service: str, priority: bool, now: datetime) -> int:
         group = PRIORITY_GROUPS[0] if priority else None
         ticket, _ = self.svc.issue_ticket(self.db.session, office=self.office, service=self.services[service],
@@ -330,11 +357,16 @@ class DayResult:
     last_call_s: float = 0.0
 
 
-def run_day(seed: int, backend, *, runs: int, breaks: bool, future: bool = True) -> DayResult:
+def run_day(seed: int, backend, *, runs: int, breaks: bool, future: bool = True,
+            db_snapshot: bool = False) -> DayResult:
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
     clock = SimClock(env, OPEN_UTC)
     history = prior_history(rng)
+    if db_snapshot:
+        backend.seed_history(history, OPEN_UTC)
+        for n in COUNTERS:
+            backend.set_open(n, True, OPEN_UTC)
     specs = {s.code: s for s in SERVICES}
     counters = {n: CounterRuntime(n) for n in COUNTERS}
     result = DayResult(seed)
@@ -351,6 +383,11 @@ def run_day(seed: int, backend, *, runs: int, breaks: bool, future: bool = True)
         return {k: v * 3600.0 / window for k, v in counts.items()}
 
     def snapshot() -> QueueSnapshot:
+        if db_snapshot:
+            snap = backend.db_snapshot(clock.now())
+            if not future:
+                snap.priority_arrivals_per_hour = {}
+            return snap
         cs = [CounterState(n, frozenset(COUNTERS[n]), open=c.open, serving_since=c.serving_since,
                            serving_service_id=c.serving_service) for n, c in counters.items()]
         return QueueSnapshot(now=clock.now(), counters=cs, waiting=backend.waiting(),
@@ -392,8 +429,12 @@ def run_day(seed: int, backend, *, runs: int, breaks: bool, future: bool = True)
         while True:
             if breaks and not on_break_done and env.now >= BREAKS[n][0]:
                 c.open = False
+                if db_snapshot:
+                    backend.set_open(n, False, clock.now())
                 yield env.timeout(max(0.0, BREAKS[n][1] - env.now))
                 c.open, on_break_done = True, True
+                if db_snapshot:
+                    backend.set_open(n, True, clock.now())
             tid = backend.call_next(n, clock.now())
             if tid is None:
                 if not state["issuing"] and not backend.waiting():
@@ -474,6 +515,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--breaks", action="store_true", help="lunch breaks the estimator cannot foresee")
     ap.add_argument("--no-newcomers", action="store_true",
                     help="do not give the estimator the recent priority arrival rates")
+    ap.add_argument("--snapshot", choices=("auto", "db", "model"), default="auto",
+                    help="db: the estimator reads the queue from the database through services.waits "
+                         "(the production path; needs the app backend); model: the simulation's own state; "
+                         "auto: db with the app backend")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = ap.parse_args(argv)
 
@@ -483,9 +528,13 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(args.seed, args.seed + args.days):
         backend = make_backend(args.backend)
         backend_name = backend.name
+        use_db = args.snapshot == "db" or (args.snapshot == "auto" and backend.name == "app")
+        if use_db and backend.name != "app":
+            raise SystemExit("--snapshot db needs the app backend")
+        snapshot_name = "db" if use_db else "model"
         try:
             days.append(run_day(seed, backend, runs=args.runs, breaks=args.breaks,
-                                future=not args.no_newcomers))
+                                future=not args.no_newcomers, db_snapshot=use_db))
         finally:
             backend.close()
     all_records = [r for d in days for r in d.records]
@@ -495,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     cov = overall["mc"]["coverage_p10_p90"]
     out = {
         "config": {"days": args.days, "seeds": [d.seed for d in days], "runs": args.runs, "backend": backend_name,
+                   "snapshot": snapshot_name,
                    "breaks": args.breaks, "priority_newcomers": not args.no_newcomers, "services": len(SERVICES), "counters": len(COUNTERS)},
         "days": [{"seed": d.seed, "citizens": len(d.records),
                   "last_call": (OPEN_UTC + timedelta(hours=7, seconds=d.last_call_s)).strftime("%H:%M"),
@@ -512,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
 
     c = out["config"]
     print(f"ETA simulation: {c['days']} days, {c['services']} services, {c['counters']} counters, "
-          f"backend={c['backend']}, runs={c['runs']}, breaks={'yes' if c['breaks'] else 'no'}, "
+          f"backend={c['backend']}, snapshot={c['snapshot']}, runs={c['runs']}, breaks={'yes' if c['breaks'] else 'no'}, "
           f"priority newcomers={'yes' if c['priority_newcomers'] else 'no'}")
     head = (f"{'day':>5} {'tickets':>7} {'last':>5} {'wait':>6} {'max':>5} | {'MC MAE':>6} {'bias':>6} "
             f"{'P10-P90':>7} {'range':>6} | {'naive MAE':>9} {'bias':>6}")
