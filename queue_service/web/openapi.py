@@ -124,6 +124,19 @@ def register_paths(app: Flask, paths: dict, schemas: dict | None = None) -> None
     state.setdefault("openapi_schemas", {}).update(schemas or {})
 
 
+#: every POST without a bearer token is CSRF-checked first (csrf_failed), whatever else it documents
+CSRF_FAILED = _resp("Bad input, or no bearer token and no valid X-CSRFToken (error 'csrf_failed')", ERROR)
+
+
+def _with_csrf_answer(paths: dict) -> dict:
+    out = {}
+    for path, item in paths.items():
+        out[path] = {method: ({**op, "responses": {"400": CSRF_FAILED, **op.get("responses", {})}}
+                              if method in ("post", "put", "patch", "delete") else op)
+                     for method, op in item.items()}
+    return out
+
+
 def document(app: Flask) -> dict:
     state = app.extensions["adminduk"]
     components = {**COMPONENTS, "schemas": {**COMPONENTS["schemas"], **state.get("openapi_schemas", {})}}
@@ -132,6 +145,6 @@ def document(app: Flask) -> dict:
         "info": {"title": "adminduk-queue API", "version": queue_service.__version__,
                  "description": "Queue and blank-stock API of adminduk-queue. Errors are JSON "
                                 "{\"error\": code, \"message\": text}."},
-        "paths": {**CORE_PATHS, **state["openapi_paths"]},
+        "paths": _with_csrf_answer({**CORE_PATHS, **state["openapi_paths"]}),
         "components": components,
     }
