@@ -134,9 +134,9 @@ def cancel(ticket_id: int):
 @bp.post(f"/tickets/<{ID}:ticket_id>/transfer")
 @require(roles=("clerk", "manager"))
 def transfer(ticket_id: int):
+    ticket = _ticket_for_command(ticket_id)  # another office's ticket: 403 before the body is judged
     data = json_body()
     code = field(data, "service", str, max_length=32)
-    ticket = _ticket_for_command(ticket_id)
     target = _service(ticket.office, code)
     ticket, events = svc.transfer(db.session, ticket=ticket, target=target, now=now(), actor=principal().actor,
                                   policy=queue_policy())
