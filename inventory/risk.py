@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 
 from inventory.forecast import Forecast, days_of_cover, forecast_daily, reorder_point, stockout_probability
@@ -36,19 +37,33 @@ class DayFigures:
     closing: int | None = None
 
 
-def office_closed_days(open_days: str, start: date, end: date, extra: Iterable[date] = ()) -> set[date]:
-    """Dates in ``start..end`` the office is closed: weekdays not in ``open_days`` (ISO digits,
-    "12345" = Monday to Friday), Indonesian public holidays, and ``extra`` closures."""
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[date]:
     import holidays
 
+    return frozenset(holidays.Indonesia(years=year))
+
+
+@lru_cache(maxsize=256)
+def _closed(open_days: str, start: date, end: date) -> frozenset[date]:
     open_set = {int(c) for c in open_days if c.isdigit()}
-    hol = holidays.Indonesia(years=range(start.year, end.year + 1))
+    hol: set[date] = set()
+    for year in range(start.year, end.year + 1):
+        hol |= _holidays(year)
     out = set()
     d = start
     while d <= end:
         if d.isoweekday() not in open_set or d in hol:
             out.add(d)
         d += timedelta(days=1)
+    return frozenset(out)
+
+
+def office_closed_days(open_days: str, start: date, end: date, extra: Iterable[date] = ()) -> set[date]:
+    """Dates in ``start..end`` the office is closed: weekdays not in ``open_days`` (ISO digits,
+    "12345" = Monday to Friday), Indonesian public holidays (``holidays`` package), and ``extra``
+    closures of the office itself."""
+    out = set(_closed(open_days, start, end))
     out.update(x for x in extra if start <= x <= end)
     return out
 

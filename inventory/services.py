@@ -498,9 +498,11 @@ def webhook_url_for(session: Session, office: Office, default: str | None = None
 
 
 def history_rows(session: Session, item: StockItem, start: date, end: date) -> list[DayFigures]:
-    rows = session.execute(select(StockDay).where(StockDay.item_id == item.id, StockDay.day >= start,
-                                                  StockDay.day <= end).order_by(StockDay.day)).scalars()
-    return [DayFigures(r.day, r.used, r.imported, r.turned_away, r.opening, r.min_balance, r.closing) for r in rows]
+    t = StockDay.__table__
+    rows = session.execute(select(t.c.day, t.c.used, t.c.imported, t.c.turned_away, t.c.opening, t.c.min_balance,
+                                  t.c.closing).where(t.c.item_id == item.id, t.c.day >= start, t.c.day <= end)
+                           .order_by(t.c.day))
+    return [DayFigures(*r) for r in rows]
 
 
 def history_for(session: Session, item: StockItem, today: date, days: int = HISTORY_DAYS
