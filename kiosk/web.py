@@ -251,8 +251,9 @@ def kiosk_issue(office_code: str):
         per_minute=int(cfg.get("KIOSK_TICKETS_PER_MINUTE", 30)))
     ticket = result.ticket
     body = ticket_json(ticket, with_token=True)
+    commit_and_emit(result.events)  # the ticket is stored before anything is estimated or printed
     estimate = estimate_for(ticket, t) if ticket.status == "waiting" else None
-    commit_and_emit(result.events)  # the ticket is stored before anything is printed
+    db.session.commit()  # end the read transaction (SQLite: BEGIN IMMEDIATE holds the write lock)
 
     job = None
     if result.duplicate:

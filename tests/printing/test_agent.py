@@ -95,7 +95,12 @@ def test_agent_prints_pushed_jobs_and_replays_missed_ones_after_a_disconnect(liv
     # the agent is gone: tickets are still issued, their jobs wait (the push reaches nobody)
     t2, t3 = issue(s, "REKAM"), issue(s, "KIA")
     time.sleep(0.5)
-    assert job_status(s, t2["print_job"]["id"])["status"] == "queued"
+    with s.app.app_context():
+        from printers.models import PrintJob
+        j = db.session.get(PrintJob, t2["print_job"]["id"])
+        info = (j.status, j.claimed_by, j.claimed_at, j.attempts)
+        db.session.remove()
+    assert job_status(s, t2["print_job"]["id"])["status"] == "queued", info
     assert job_status(s, t3["print_job"]["id"])["status"] == "queued"
 
     agent2 = PrintAgent(s.url, s.tokens["kiosk"], f"file://{out}", "POS-5890", poll_seconds=60)

@@ -160,7 +160,8 @@
     $("ticket-service").textContent = name;
     $("ticket-ahead").textContent = t.position ? fmt(S.people_ahead, { n: t.position }) : S.no_one_ahead;
     var eta = "";
-    if (t.estimate && t.estimate.p10 !== null && t.estimate.p90 !== null && t.estimate.p10 !== undefined) {
+    if (t.estimate && t.estimate.p10 !== null && t.estimate.p90 !== null && t.estimate.p10 !== undefined &&
+        t.estimate.p90 > 0) {
       eta = t.estimate.p10 === t.estimate.p90 ? fmt(S.estimate_one, { n: t.estimate.p10 })
                                               : fmt(S.estimate, { low: t.estimate.p10, high: t.estimate.p90 });
     }
