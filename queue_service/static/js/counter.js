@@ -52,14 +52,18 @@
 
     var mine = state.counter.services;
     var rows = (state.board.services || []).filter(function (s) { return mine.indexOf(s.code) >= 0; });
-    var html = rows.map(function (s) {
-      var tr = document.createElement("tr");
-      var a = document.createElement("td"); a.textContent = s.prefix + " · " + (s.name[lang] || s.name.id);
-      var b = document.createElement("td"); b.className = "num"; b.textContent = String(s.waiting);
-      tr.appendChild(a); tr.appendChild(b);
-      return tr.outerHTML;
-    }).join("");
-    if (el.rows.innerHTML !== html) { el.rows.innerHTML = html; }
+    /* rebuilt from text nodes only when the rows change (no HTML strings: names come from staff input) */
+    var key = JSON.stringify(rows.map(function (s) { return [s.prefix, s.name[lang] || s.name.id, s.waiting]; }));
+    if (el.rows.getAttribute("data-key") !== key) {
+      el.rows.setAttribute("data-key", key);
+      el.rows.replaceChildren.apply(el.rows, rows.map(function (s) {
+        var tr = document.createElement("tr");
+        var a = document.createElement("td"); a.textContent = s.prefix + " · " + (s.name[lang] || s.name.id);
+        var b = document.createElement("td"); b.className = "num"; b.textContent = String(s.waiting);
+        tr.appendChild(a); tr.appendChild(b);
+        return tr;
+      }));
+    }
     var bc = myBoardCounter();
     setText(el.served, bc ? String(bc.served_today || 0) : "0");
     if (bc && bc.mean_service_s) {
