@@ -1,0 +1,425 @@
+"""The benchmark harness: starts adminduk itself on 127.0.0.1 and measures it.
+
+    python bench/run.py                       # everything: SQLite x1, PostgreSQL+Redis x2 and x4
+    python bench/run.py --quick               # tiny sizes (the smoke test)
+    python bench/run.py --configs sqlite:1 --seconds 5 --displays 500 --out bench-results.json
+
+For each configuration (``sqlite:1`` = one ``adminduk run`` process on a SQLite file; ``postgres:N`` = N
+processes on one PostgreSQL database with Redis as the Socket.IO message queue; PostgreSQL and Redis are
+Debian's binaries started in temporary directories, as the tests do) it measures:
+
+* ``issue``: ``POST /api/v1/offices/BKS/tickets`` with 1 and 8 concurrent keep-alive HTTP clients
+  (``http.client`` connections, one thread each, spread over the processes round-robin: no nginx in between),
+  staff API tokens (kiosk tokens are throttled and de-duplicated by design), for ``--seconds`` each:
+  tickets/s, p50/p99 latency, errors;
+* ``call-next``: 6 counters calling the tickets just issued through the API, concurrently;
+* ``kiosk``: the kiosk page path with the paired kiosk cookie: ``GET /kiosk`` then the issue ``POST`` the
+  page makes (server started with the kiosk's per-minute throttle and double-press window off, since one
+  benchmark client presses far faster than any citizen);
+* ``realtime``: call-to-display latency with ``--displays`` Socket.IO clients (the display clients of
+  bench/realtime_latency.py, spread over the server processes);
+
+and once (they are pure, no server): printer layout time (bench/printer_bench.py) and forecast batch time
+(bench/forecast_batch.py at ``--forecast-offices`` offices). The load generator runs on the same machine as the
+server: the CPU columns say how much of the machine each side used (``nproc`` cores in total).
+
+Prints tables and writes everything to ``--out`` (JSON).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realtime_latency  # noqa: E402
+from harness import (  # noqa: E402
+    ROOT,
+    HttpClient,
+    Stack,
+    percentile,
+    proc_cpu_seconds,
+    self_cpu_seconds,
+    table,
+)
+from tests.plugins.servers import ServiceMissing, launch_postgres, launch_redis  # noqa: E402
+
+# services without a daily quota (CETAK has 150 a day): the load spreads over them
+SERVICES = ["REKAM", "KK", "KIA", "LAHIR", "MATI", "PINDAH", "SUKET"]
+STAFF = ["petugas1", "petugas2", "petugas3", "petugas4", "petugas5", "petugas6", "manajer", "admin"]
+KIOSK_ENV = {"ADMINDUK_KIOSK_TICKETS_PER_MINUTE": "0", "ADMINDUK_KIOSK_DOUBLE_PRESS_SECONDS": "0"}
+
+
+def _r(x, d=1):
+    return None if x is None else round(x, d)
+
+
+def issue_load(stack: Stack, clients: int, seconds: float, warmup: int = 20) -> dict:
+    """``clients`` threads, each one keep-alive connection issuing tickets for ``seconds``."""
+    tokens = stack.tokens
+    lat: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[str] = []
+    stop_at = [0.0]
+    cpu_s: dict = {}
+    cpu_c = [0.0]
+    t0 = [0.0]
+
+    def go():  # runs once, when every client is warm, before any is released
+        cpu_s.update({pid: proc_cpu_seconds(pid) for pid in stack.pids})
+        cpu_c[0] = self_cpu_seconds()
+        t0[0] = time.monotonic()
+        stop_at[0] = t0[0] + seconds
+
+    barrier = threading.Barrier(clients + 1, action=go)
+
+    def run(i):
+        c = HttpClient(stack.urls[i % len(stack.urls)], token=tokens[STAFF[i % len(STAFF)]])
+        try:
+            for k in range(warmup):
+                c.request("POST", "/api/v1/offices/BKS/tickets", {"service": SERVICES[(i + k) % len(SERVICES)]})
+            barrier.wait()
+            k = 0
+            while time.monotonic() < stop_at[0]:
+                t = time.perf_counter()
+                status, body = c.request("POST", "/api/v1/offices/BKS/tickets",
+                                         {"service": SERVICES[(i + k) % len(SERVICES)]})
+                lat[i].append((time.perf_counter() - t) * 1000)
+                if status != 201:
+                    errors.append(f"{status} {body[:120]!r}")
+                k += 1
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait(timeout=120)
+    for t in threads:
+        t.join(seconds + 60)
+    elapsed = time.monotonic() - t0[0]
+    all_lat = [x for xs in lat for x in xs]
+    server_cpu = sum(proc_cpu_seconds(pid) - c for pid, c in cpu_s.items())
+    return {
+        "clients": clients, "requests": len(all_lat), "errors": len(errors), "error_sample": errors[:3],
+        "per_s": _r(len(all_lat) / elapsed), "p50_ms": _r(percentile(all_lat, 50), 2),
+        "p99_ms": _r(percentile(all_lat, 99), 2), "max_ms": _r(max(all_lat) if all_lat else None),
+        "server_cpu_cores": _r(server_cpu / elapsed, 2),
+        "client_cpu_cores": _r((self_cpu_seconds() - cpu_c[0]) / elapsed, 2), "seconds": _r(elapsed, 2),
+    }
+
+
+def call_next_load(stack: Stack, max_calls: int = 2000) -> dict:
+    """Every counter calls (through the processes round-robin) until nobody waits for its services."""
+    counters = stack.data["counters"]
+    tokens = stack.tokens
+    lat: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    remaining = [max_calls]
+
+    def run(i, counter):
+        c = HttpClient(stack.urls[i % len(stack.urls)], token=tokens[f"petugas{counter['number']}"])
+        try:
+            while True:
+                with lock:
+                    if remaining[0] <= 0:
+                        return
+                    remaining[0] -= 1
+                t = time.perf_counter()
+                status, body = c.request("POST", f"/api/v1/counters/{counter['id']}/call-next")
+                ms = (time.perf_counter() - t) * 1000
+                if status == 204:
+                    return
+                with lock:
+                    lat.append(ms)
+                    if status != 200:
+                        errors.append(f"{status} {body[:120]!r}")
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(counters)]
+    cpu_s = {pid: proc_cpu_seconds(pid) for pid in stack.pids}
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    elapsed = time.monotonic() - t0
+    server_cpu = sum(proc_cpu_seconds(pid) - c for pid, c in cpu_s.items())
+    return {"clients": len(counters), "requests": len(lat), "errors": len(errors), "error_sample": errors[:3],
+            "per_s": _r(len(lat) / elapsed), "p50_ms": _r(percentile(lat, 50), 2),
+            "p99_ms": _r(percentile(lat, 99), 2), "max_ms": _r(max(lat) if lat else None),
+            "server_cpu_cores": _r(server_cpu / elapsed, 2), "seconds": _r(elapsed, 2)}
+
+
+def kiosk_path(stack: Stack, presses: int) -> dict:
+    """GET /kiosk/pair (sets the device cookie), then per press: GET /kiosk + the POST the page makes."""
+    import http.client
+    host, port = stack.urls[0].replace("http://", "").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.request("GET", f"/kiosk/pair?token={stack.tokens['kiosk']}")
+    resp = conn.getresponse()
+    resp.read()
+    cookies = [h.split(";", 1)[0] for k, h in resp.getheaders() if k.lower() == "set-cookie"]
+    conn.close()
+    if resp.status not in (200, 302, 303) or not cookies:
+        return {"skipped": f"kiosk pairing answered {resp.status} without a cookie"}
+    c = HttpClient(stack.urls[0], cookie="; ".join(cookies))
+    page_ms, post_ms, errors = [], [], []
+    csrf = None
+    for k in range(presses):
+        t = time.perf_counter()
+        status, body = c.request("GET", "/kiosk")
+        page_ms.append((time.perf_counter() - t) * 1000)
+        if status != 200:
+            errors.append(f"GET /kiosk {status}")
+            continue
+        if csrf is None:
+            import re
+            m = re.search(rb'name="csrf-token" content="([^"]+)"', body)
+            csrf = m.group(1).decode() if m else None
+            if csrf:
+                c.headers["X-CSRFToken"] = csrf
+        t = time.perf_counter()
+        status, body = c.request("POST", "/api/v1/offices/BKS/tickets", {"service": SERVICES[k % len(SERVICES)]})
+        post_ms.append((time.perf_counter() - t) * 1000)
+        if status != 201:
+            errors.append(f"POST {status} {body[:120]!r}")
+    c.close()
+    return {"presses": presses, "errors": len(errors), "error_sample": errors[:3],
+            "page_p50_ms": _r(percentile(page_ms, 50), 2), "page_p99_ms": _r(percentile(page_ms, 99), 2),
+            "issue_p50_ms": _r(percentile(post_ms, 50), 2), "issue_p99_ms": _r(percentile(post_ms, 99), 2)}
+
+
+def realtime(stack: Stack, displays: int, calls: int, client_procs: int, gap: float = 0.25) -> dict:
+    """Call-to-display latency, with the display clients of bench/realtime_latency.py (``clients_proc``):
+    ``displays`` python-socketio clients in ``client_procs`` processes (at least one per server process,
+    each process's clients on one server); every call goes through the first server process, so with
+    several processes the push crosses Redis. Clock: ``time.monotonic()`` (system-wide on Linux)."""
+    import multiprocessing as mp
+    counter = stack.counters_for("KK")[0]
+    tokens = stack.tokens
+    urls = stack.urls
+    procs_n = max(client_procs, len(urls))
+    ctx = mp.get_context("spawn")
+    connected, results, stop = ctx.Queue(), ctx.Queue(), ctx.Queue()
+    per = [displays // procs_n + (1 if i < displays % procs_n else 0) for i in range(procs_n)]
+    procs = []
+    t_connect = time.monotonic()
+    for i, n in enumerate(per):
+        p = ctx.Process(target=realtime_latency.clients_proc,
+                        args=(urls[i % len(urls)], tokens["display"], n, connected, results, stop), daemon=True)
+        p.start()
+        procs.append(p)
+    total = sum(connected.get(timeout=300) for _ in procs)
+    connect_s = time.monotonic() - t_connect
+    time.sleep(1.0)
+    issuer = HttpClient(urls[0], token=tokens["admin"])
+    clerk = HttpClient(urls[0], token=tokens[f"petugas{counter['number']}"])
+    sent: dict[int, float] = {}
+    http_ms, call_errors = [], 0
+    cpu0 = {pid: proc_cpu_seconds(pid) for pid in stack.pids}
+    t0 = time.monotonic()
+    try:
+        for _ in range(calls):
+            status, body = issuer.request("POST", "/api/v1/offices/BKS/tickets", {"service": "KK"})
+            time.sleep(gap)
+            t = time.monotonic()
+            status, body = clerk.request("POST", f"/api/v1/counters/{counter['id']}/call-next")
+            http_ms.append((time.monotonic() - t) * 1000)
+            if status == 200:
+                sent[json.loads(body)["id"]] = t
+            else:
+                call_errors += 1
+        time.sleep(1.5)
+        elapsed = time.monotonic() - t0
+        server_cpu = sum(proc_cpu_seconds(pid) - c for pid, c in cpu0.items())
+        for _ in procs:
+            stop.put(True)
+        arrivals: dict[int, list[float]] = {}
+        for _ in procs:
+            for tid, ts in results.get(timeout=60).items():
+                arrivals.setdefault(int(tid), []).extend(ts)
+    finally:
+        issuer.close()
+        clerk.close()
+        for p in procs:
+            p.join(10)
+            if p.is_alive():
+                p.terminate()
+    lat, missing = [], 0
+    for tid, t in sent.items():
+        ts = arrivals.get(tid, [])
+        missing += total - len(ts)
+        lat += [(x - t) * 1000 for x in ts]
+    return {"servers": len(urls), "clients": displays, "connected": total, "client_procs": procs_n,
+            "calls": len(sent), "call_errors": call_errors, "deliveries": len(lat), "missing": missing,
+            "p50_ms": _r(percentile(lat, 50)), "p99_ms": _r(percentile(lat, 99)),
+            "max_ms": _r(max(lat) if lat else None), "call_http_p50_ms": _r(percentile(http_ms, 50)),
+            "server_cpu_cores": _r(server_cpu / elapsed, 2), "connect_seconds": _r(connect_s)}
+
+
+REALTIME_COLUMNS = [("servers", "processes"), ("connected", "displays"), ("calls", "calls"),
+                    ("deliveries", "delivered"), ("missing", "missing"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
+                    ("max_ms", "max ms"), ("call_http_p50_ms", "call HTTP p50 ms"),
+                    ("server_cpu_cores", "server CPU"), ("connect_seconds", "connect s")]
+
+
+def run_script(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, *args, "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        return {"error": out.stderr[-500:]}
+    return json.loads(out.stdout)
+
+
+def bench_config(backend: str, processes: int, args, pg=None, redis=None) -> dict:
+    result: dict = {"config": f"{backend}:{processes}", "backend": backend, "processes": processes}
+    with Stack(backend, processes, extra_env=KIOSK_ENV, pg=pg, redis=redis, root=args.root) as stack:
+        only = set(args.only.split(","))
+        if "issue" in only:
+            result["issue"] = [issue_load(stack, n, args.seconds) for n in args.clients]
+        if "call_next" in only:
+            result["call_next"] = call_next_load(stack, max_calls=args.max_calls)
+        if "kiosk" in only:
+            result["kiosk"] = kiosk_path(stack, args.kiosk_presses)
+        if "realtime" in only:
+            result["realtime"] = realtime(stack, args.displays, args.calls, args.client_procs)
+        result["server_rss_kb"] = [int(open(f"/proc/{p}/status").read().split("VmRSS:")[1].split()[0])
+                                   for p in stack.pids]
+    return result
+
+
+TARGETS = {"issue_per_s_sqlite_8": 1000, "issue_p99_ms_sqlite_8": 25, "display_p99_ms": 50, "scale_ratio": 1.6}
+
+
+def verdicts(results: list[dict]) -> dict:
+    out = {}
+    best = {r["config"]: max(x["per_s"] for x in r["issue"]) for r in results if r.get("issue")}
+    sqlite = next((r for r in results if r["config"] == "sqlite:1" and r.get("issue")), None)
+    if sqlite:
+        top = max(sqlite["issue"], key=lambda x: x["clients"])
+        out[f"issue/s sqlite:1 x{top['clients']}"] = {
+            "value": top["per_s"], "target": TARGETS["issue_per_s_sqlite_8"],
+            "met": top["per_s"] >= TARGETS["issue_per_s_sqlite_8"] and not top["errors"]}
+        out[f"issue p99 ms sqlite:1 x{top['clients']}"] = {
+            "value": top["p99_ms"], "target": TARGETS["issue_p99_ms_sqlite_8"],
+            "met": top["p99_ms"] is not None and top["p99_ms"] <= TARGETS["issue_p99_ms_sqlite_8"]}
+    for r in results:
+        rt = r.get("realtime")
+        if rt:
+            out[f"display p99 ms {r['config']}"] = {
+                "value": rt["p99_ms"], "target": TARGETS["display_p99_ms"],
+                "met": rt["p99_ms"] is not None and rt["missing"] == 0 and rt["p99_ms"] <= TARGETS["display_p99_ms"]}
+    # "throughput with 2+ processes >= 1.6x one process": against sqlite:1, the one-process configuration
+    if "sqlite:1" in best:
+        for config, v in best.items():
+            if config.startswith("postgres:"):
+                ratio = v / best["sqlite:1"] if best["sqlite:1"] else None
+                out[f"issue/s {config} / sqlite:1"] = {"value": _r(ratio, 2), "target": TARGETS["scale_ratio"],
+                                                       "met": ratio is not None and ratio >= TARGETS["scale_ratio"]}
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--configs", default="sqlite:1,postgres:2,postgres:4",
+                    help="comma-separated backend:processes (default: %(default)s)")
+    ap.add_argument("--seconds", type=float, default=5.0, help="length of each issue run")
+    ap.add_argument("--clients", default="1,8", help="concurrent HTTP clients per issue run")
+    ap.add_argument("--max-calls", type=int, default=1500, help="cap on call-next requests per configuration")
+    ap.add_argument("--kiosk-presses", type=int, default=100)
+    ap.add_argument("--displays", type=int, default=500)
+    ap.add_argument("--calls", type=int, default=20)
+    ap.add_argument("--client-procs", type=int, default=2, help="processes holding the display clients")
+    ap.add_argument("--printer-tickets", type=int, default=200)
+    ap.add_argument("--forecast-offices", type=int, default=50,
+                    help="bench/forecast_batch.py size (its own default is 500 offices)")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
+    ap.add_argument("--only", default="issue,call_next,kiosk,realtime",
+                    help="which server measurements to run (default: %(default)s)")
+    ap.add_argument("--no-pure", action="store_true", help="skip the printer and forecast benches")
+    ap.add_argument("--root", default=None,
+                    help="run the servers from another checkout of the code (before/after comparisons)")
+    ap.add_argument("--out", default="bench-results.json")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.seconds, args.max_calls, args.kiosk_presses = 0.5, 60, 5
+        args.displays, args.calls, args.client_procs = 10, 3, 1
+        args.printer_tickets, args.forecast_offices = 10, 2
+    args.clients = [int(x) for x in str(args.clients).split(",")]
+    configs = [(c.split(":")[0], int(c.split(":")[1])) for c in args.configs.split(",")]
+
+    report: dict = {"started": datetime.now(timezone.utc).isoformat(), "cpus": os.cpu_count(),
+                    "python": platform.python_version(), "argv": sys.argv[1:], "results": []}
+    pg = redis = None
+    try:
+        if any(b == "postgres" for b, _ in configs):
+            try:
+                pg, redis = launch_postgres(), launch_redis()
+            except ServiceMissing as exc:
+                print(f"PostgreSQL/Redis configurations skipped: {exc}", file=sys.stderr)
+                configs = [c for c in configs if c[0] != "postgres"]
+        for backend, n in configs:
+            print(f"== {backend}:{n} ...", file=sys.stderr, flush=True)
+            report["results"].append(bench_config(backend, n, args, pg, redis))
+    finally:
+        if redis is not None:
+            redis.close()
+        if pg is not None:
+            pg.close()
+    if not args.no_pure:
+        report["printer"] = run_script(["bench/printer_bench.py", "--tickets", str(args.printer_tickets)])
+        report["forecast"] = run_script(["bench/forecast_batch.py", "--offices", str(args.forecast_offices)])
+        report["forecast_scale"] = {"offices": args.forecast_offices, "series": args.forecast_offices * 3,
+                                    "note": "bench/forecast_batch.py default is 500 offices (1,500 series)"}
+    report["targets"] = verdicts(report["results"])
+    Path(args.out).write_text(json.dumps(report, indent=2))
+    print_tables(report)
+    print(f"\nJSON written to {args.out}")
+    return 0
+
+
+def print_tables(report: dict) -> None:
+    rows = []
+    for r in report["results"]:
+        for x in r.get("issue", []):
+            rows.append({"config": r["config"], "what": f"issue x{x['clients']}", **x})
+        if r.get("call_next"):
+            rows.append({"config": r["config"], "what": f"call-next x{r['call_next']['clients']}", **r["call_next"]})
+    print(f"\nHTTP ({report['cpus']} CPUs shared by server and load generator)")
+    print(table(rows, [("config", "config"), ("what", "request"), ("requests", "n"), ("errors", "errors"),
+                       ("per_s", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("max_ms", "max ms"),
+                       ("server_cpu_cores", "server CPU"), ("client_cpu_cores", "client CPU")]))
+    print("\nKiosk page path (GET /kiosk + issue POST, paired kiosk cookie)")
+    print(table([{"config": r["config"], **r["kiosk"]} for r in report["results"] if r.get("kiosk")],
+                [("config", "config"), ("presses", "presses"), ("errors", "errors"), ("page_p50_ms", "page p50"),
+                 ("page_p99_ms", "page p99"), ("issue_p50_ms", "issue p50"), ("issue_p99_ms", "issue p99")]))
+    print("\nCall-to-display (Socket.IO)")
+    print(table([{"config": r["config"], **r["realtime"]} for r in report["results"] if r.get("realtime")],
+                [("config", "config")] + REALTIME_COLUMNS))
+    pr = report.get("printer", {})
+    if pr and "error" not in pr:
+        print("\nPrinter layout + encoding (bench/printer_bench.py)")
+        items = pr.get("results", [])
+        print(table(items, [("profile", "profile"), ("qr", "qr"), ("tickets", "tickets"), ("ms_median", "ms p50"),
+                            ("ms_p99", "ms p99"), ("bytes_median", "bytes")]))
+    fc = report.get("forecast", {})
+    if fc and "error" not in fc:
+        print(f"\nForecast batch (bench/forecast_batch.py --offices {report['forecast_scale']['offices']}): "
+              f"{fc.get('series')} series in {fc.get('forecast_seconds_total')} s, "
+              f"{fc.get('ms_per_series', {}).get('p50')} ms/series p50")
+    print("\nTargets")
+    print(table([{"figure": k, **v} for k, v in report["targets"].items()],
+                [("figure", "figure"), ("value", "measured"), ("target", "target"), ("met", "met")]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
