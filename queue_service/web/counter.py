@@ -73,10 +73,11 @@ def state(counter_id):
 @require(roles=("clerk", "manager"))
 def close(counter_id):
     """The clerk leaves the counter: it no longer counts as open for wait estimates."""
+    from queue_service.services.tickets import queue_changed
+    from queue_service.web.helpers import commit_and_emit
     counter = _counter_or_404(counter_id)
     counter.open_since = None
-    db.session.commit()
-    from queue_service import realtime
-    from queue_service.services.tickets import queue_changed
-    realtime.emit([queue_changed(counter.office)])
+    # the event is built before the commit: reading counter.office after it would open a new transaction
+    # (on SQLite a write lock) that the emit's own board session then waits on
+    commit_and_emit([queue_changed(counter.office)])
     return redirect(url_for("counter.console"))
