@@ -15,6 +15,7 @@ Never 5xx.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -43,6 +44,7 @@ def only(*callers: str) -> frozenset:
 EXPECTED: dict[tuple[str, str], frozenset] = {
     # public: the landing page, health, sign-in, language switch, static files, the API document
     ("pages.index", "GET"): ALL, ("pages.healthz", "GET"): ALL, ("static", "GET"): ALL,
+    ("pages.favicon", "GET"): ALL,
     ("auth.login_page", "GET"): ALL, ("auth.login_page", "POST"): ALL, ("auth.set_language", "GET"): ALL,
     ("api.openapi", "GET"): ALL,
     # public by ticket token (knowing the opaque token is the access; no NIK or name behind it)
@@ -231,12 +233,15 @@ def test_auth_matrix(world):
     # GETs first, then commands; within a route every caller in turn, admin last (its commands change most)
     order = sorted(routes(app), key=lambda rm: (rm[1] != "GET", rm[0].rule))
     callers = {name: Caller(world, name) for name in CALLERS}
+    slow = []
     for rule, method in order:
         url = build_url(app, rule, values)
         allowed = EXPECTED.get((rule.endpoint, method))
         row = {}
         for name in sorted(CALLERS, key=lambda c: c == "admin"):
+            started = time.perf_counter()
             response = callers[name].call(method, url, BODIES.get(rule.endpoint))
+            slow.append((time.perf_counter() - started, f"{method} {url} as {name}"))
             if rule.endpoint == "auth.logout":  # signed out now: sign in again for the next routes
                 callers[name] = Caller(world, name)
             got = outcome(response)
@@ -258,4 +263,8 @@ def test_auth_matrix(world):
                              f"{response.status_code} {response.get_data(as_text=True)[:150]!r}")
         observed[(rule.endpoint, method)] = row
     print("\n".join(f"{k}: {v}" for k, v in observed.items()))
+    print("slowest calls:", sorted(slow, reverse=True)[:8])
+    # a call that waits on a lock (the busy timeout is 30 s) is an answer nobody waits for either
+    stuck = [f"{what}: {seconds:.1f} s" for seconds, what in slow if seconds > 10]
+    assert not stuck, "calls stuck on a lock:\n  " + "\n  ".join(stuck)
     assert not wrong, f"{len(wrong)} wrong answer(s):\n  " + "\n  ".join(wrong)
