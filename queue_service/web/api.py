@@ -49,8 +49,9 @@ def issue_ticket(office_code: str):
     ticket, events = svc.issue_ticket(
         db.session, office=office, service=service, now=now(), priority=priority,
         device_id=p.device.id if p.device else None, actor=p.actor, policy=queue_policy())
+    body = ticket_json(ticket, with_token=True)  # before the commit: no reload, no second transaction
     commit_and_emit(events)
-    return jsonify(ticket_json(ticket, with_token=True)), 201
+    return jsonify(body), 201
 
 
 @bp.get("/tickets/<token>")
@@ -72,10 +73,11 @@ def call_next(counter_id: int):
     ensure_office(counter.office_id)
     ticket, events = svc.call_next(db.session, counter=counter, now=now(), actor=principal().actor,
                                    policy=queue_policy())
+    body = ticket_json(ticket) if ticket is not None else None  # before the commit (see issue_ticket)
     commit_and_emit(events)
-    if ticket is None:
+    if body is None:
         return "", 204
-    return jsonify(ticket_json(ticket))
+    return jsonify(body)
 
 
 def _ticket_for_command(ticket_id: int) -> Ticket:
@@ -87,8 +89,9 @@ def _ticket_for_command(ticket_id: int) -> Ticket:
 def _command(ticket_id: int, action):
     ticket = _ticket_for_command(ticket_id)
     ticket, events = action(ticket)
+    body = ticket_json(ticket)  # before the commit (see issue_ticket)
     commit_and_emit(events)
-    return jsonify(ticket_json(ticket))
+    return jsonify(body)
 
 
 @bp.post(f"/tickets/<{ID}:ticket_id>/recall")
