@@ -61,13 +61,20 @@ def _with_announcement(payload: dict) -> dict:
 
 
 def _board(office_code: str) -> dict | None:
+    """The office board, read in a short session of its own: emit runs after the request's commit, and on
+    SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so reading it through the request's
+    session would hold that lock until the request ends and serialise every other request behind it."""
     from sqlalchemy import select
+    from sqlalchemy.orm import Session, selectinload
 
     from queue_service.extensions import db
-    from queue_service.models import Office
+    from queue_service.models import Counter, Office
     from queue_service.services.board import office_board
-    office = db.session.scalar(select(Office).where(Office.code == office_code))
-    return office_board(db.session, office, _now()) if office is not None else None
+    with Session(db.engine) as session:
+        # services, counters and each counter's services in 3 queries instead of one per counter
+        office = session.scalar(select(Office).where(Office.code == office_code).options(
+            selectinload(Office.services), selectinload(Office.counters).selectinload(Counter.services)))
+        return office_board(session, office, _now()) if office is not None else None
 
 
 def _send(name: str, payload: dict, office: str, audience: Iterable[str], ticket_token: str | None) -> None:
@@ -135,8 +142,18 @@ def wait_for_eta_updates(timeout: float = 10.0) -> bool:
         return _idle.wait_for(lambda: not _pending, timeout)
 
 
+#: seconds between two position/ETA runs of one office (a burst of calls makes one run now, one after this)
+ETA_MIN_INTERVAL = 1.0
+
+
 def _eta_loop(app, office_code: str, key) -> None:
+    import time
+    interval = float(app.config.get("LIVE_ETA_MIN_INTERVAL", ETA_MIN_INTERVAL))
+    started = None
     while True:
+        if started is not None:  # a follow-up run: not sooner than ``interval`` after the previous one
+            socketio.sleep(max(0.0, started + interval - time.monotonic()))
+        started = time.monotonic()
         try:
             with app.app_context():
                 try:
@@ -164,16 +181,25 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
     from queue_service.models import Office, Ticket
     from queue_service.services.waits import build_snapshot, estimate_snapshot
 
-    office = db.session.scalar(select(Office).where(Office.code == office_code))
-    if office is None:
-        return 0
-    snapshot = build_snapshot(db.session, office, _now())
-    if not snapshot.waiting:
-        return 0
+    # read in a short session of its own and run the Monte Carlo after it ended: on SQLite a transaction
+    # holds the write lock, and the estimate takes long enough to stall every ticket issued meanwhile
+    from sqlalchemy.orm import Session
+    with Session(db.engine) as session:
+        office = session.scalar(select(Office).where(Office.code == office_code))
+        if office is None:
+            return 0
+        snapshot = build_snapshot(session, office, _now())
+        if not snapshot.waiting:
+            return 0
+        rows = session.execute(select(Ticket.id, Ticket.token, Ticket.code).where(
+            Ticket.id.in_([w.id for w in snapshot.waiting]), Ticket.status == "waiting")).all()
+    if only_changed and not current_app.config.get("MESSAGE_QUEUE"):
+        # one process: it holds every connection, so skip the estimate when no status page listens
+        listening = _local_rooms()
+        if listening is not None and not any(ticket_room(token) in listening for _, token, _ in rows):
+            return 0
     estimates = estimate_snapshot(snapshot)
     positions = {tid: i for ids in service_call_order(snapshot).values() for i, tid in enumerate(ids)}
-    rows = db.session.execute(select(Ticket.id, Ticket.token, Ticket.code).where(
-        Ticket.id.in_([w.id for w in snapshot.waiting]), Ticket.status == "waiting")).all()
     app_id = id(current_app._get_current_object())
     sent = 0
     if len(_sent) > 20_000:
@@ -187,3 +213,12 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
                                          "estimate": figures[1]}, to=ticket_room(token))
         sent += 1
     return sent
+
+
+def _local_rooms() -> set[str] | None:
+    """Rooms of this process's Socket.IO server that have someone in them (None if unknown)."""
+    try:
+        rooms = socketio.server.manager.rooms.get("/", {})
+        return {name for name, members in rooms.items() if name and members}
+    except Exception:  # another manager layout: do not skip anything
+        return None
