@@ -310,7 +310,9 @@ def demo_urls(app: Flask, base: str, data: dict) -> list[tuple[str, str]]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare and print, but do not start the server.")
-def demo_cmd(host, port, no_serve):
+@click.option("--office-hours", is_flag=True,
+              help="Keep the demo office's real hours (08:00-15:00 WIB, Mon-Fri) instead of open all day.")
+def demo_cmd(host, port, no_serve, office_hours):
     """Prepare a demo (SQLite in the instance folder, demo office) and serve it."""
     from queue_service.app import create_app
     from queue_service.extensions import db
@@ -332,6 +334,10 @@ def demo_cmd(host, port, no_serve):
         upgrade()
         if db.session.scalar(select(Office.id).limit(1)) is None:
             data = _seed(as_json=False)
+            if not office_hours:
+                from queue_service.services.seed import open_all_day
+                open_all_day(db.session)  # so the demo can be tried at any hour
+                db.session.commit()
             data["sample_ticket"] = _sample_ticket(data)
             creds_file.write_text(json.dumps(data, indent=2))
             creds_file.chmod(0o600)
