@@ -255,10 +255,12 @@ def kiosk_issue(office_code: str):
     estimate = estimate_for(ticket, t) if ticket.status == "waiting" else None
     db.session.commit()  # end the read transaction (SQLite: BEGIN IMMEDIATE holds the write lock)
 
-    job = None
+    job_info = None
     if result.duplicate:
         job = db.session.scalar(select(PrintJob).where(PrintJob.ticket_id == ticket.id)
                                 .order_by(PrintJob.id.desc()).limit(1))
+        if job is not None:
+            job_info = {"id": job.id, "status": job.status, "error_kind": job.error_kind}
     elif device.printer_uri:
         try:
             eta = (estimate["p10"], estimate["p90"]) if estimate and estimate.get("p10") is not None \
@@ -266,18 +268,19 @@ def kiosk_issue(office_code: str):
             job, events = jobs.queue_job(db.session, ticket=ticket, device=device, now=t,
                                          status_url=body["status_url"], people_ahead=body.get("position"),
                                          eta=eta)
+            # as stored; read before the commit (a print agent may claim it the moment it is pushed)
+            job_info = {"id": job.id, "status": job.status, "error_kind": job.error_kind}
             commit_and_emit(events)
         except Exception:
             db.session.rollback()
             log.exception("could not queue the print job of ticket %s", ticket.id)
-            job = None
+            job_info = None
     body.update({
         "duplicate": result.duplicate,
         "estimate": estimate,
         "qr": url_for("kiosk.qr_image_png", token=ticket.token),
-        "print_job": ({"id": job.id, "status": job.status, "error_kind": job.error_kind} if job is not None
-                      else {"id": None, "status": "none" if not device.printer_uri else "failed",
-                            "error_kind": None if not device.printer_uri else "error"}),
+        "print_job": job_info or {"id": None, "status": "none" if not device.printer_uri else "failed",
+                                  "error_kind": None if not device.printer_uri else "error"},
     })
     return jsonify(body), (200 if result.duplicate else 201)
 
