@@ -320,9 +320,30 @@ SCHEMAS = {
 }
 
 
+def _issue_doc() -> dict:
+    """The core issue endpoint as kiosks see it (same path; more answers)."""
+    import copy
+
+    from queue_service.web.openapi import CORE_PATHS, errors
+
+    path = "/api/v1/offices/{office_code}/tickets"
+    doc = copy.deepcopy(CORE_PATHS[path])
+    op = doc["post"]
+    op["description"] = (
+        "From a kiosk device (bearer token or the paired kiosk's cookie + X-CSRFToken): the same press "
+        "(service and priority) within KIOSK_DOUBLE_PRESS_SECONDS returns the ticket already issued (200, "
+        "duplicate=true); more than KIOSK_TICKETS_PER_MINUTE tickets a minute gives 429; outside the office's "
+        "opening hours 409 service_unavailable (details.reason=office_closed). Kiosk answers add print_job "
+        "{id, status}, estimate {minutes, p10, p90} or null, qr (URL of the QR image) and duplicate.")
+    op["responses"]["200"] = {"description": "Kiosk double press: the ticket issued moments ago",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}}}
+    op["responses"]["429"] = errors(400)["400"] | {"description": "Kiosk throttled (too many tickets a minute)"}
+    return {path: doc}
+
+
 def init_app(app: Flask) -> None:
     from queue_service.web.openapi import register_paths
 
     app.register_blueprint(bp)
     _wrap_core_issue(app)
-    register_paths(app, OPENAPI, SCHEMAS)
+    register_paths(app, {**OPENAPI, **_issue_doc()}, SCHEMAS)
