@@ -31,7 +31,9 @@
     if (waiting) {
       el.ahead.textContent = t.position === null || t.position === undefined ? "–" : String(t.position);
       el.eta.replaceChildren();
-      if (t.estimate) {
+      if (t.estimate && t.estimate.p90 < 1) {
+        el.eta.textContent = T.soon;
+      } else if (t.estimate) {
         el.eta.appendChild(document.createTextNode(fill(T.about, { m: t.estimate.minutes }) + " "));
         var span = document.createElement("span");
         span.className = "range"; span.id = "ticket-range";
