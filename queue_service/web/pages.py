@@ -13,7 +13,8 @@ def index():
     p = principal()
     offices = accessible_offices() if p.kind == "user" else []
     links = {name: name in current_app.view_functions for name in (
-        "counter.console", "display.screen", "kiosk.kiosk_page", "manager.dashboard", "admin.index")}
+        "counter.console", "display.screen", "kiosk.kiosk_page", "manager.dashboard", "admin.index",
+        "printers.index")}
     return render_template("index.html", principal=p, offices=offices, links=links)
 
 
