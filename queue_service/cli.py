@@ -280,6 +280,32 @@ def run_cmd(host, port):
     _serve(app, host, port)
 
 
+@main.command("worker")
+@with_appcontext
+def worker_cmd():
+    """Run the background jobs (print jobs, day rollover, stock risk, webhooks) without serving HTTP.
+
+    For deployments served by gunicorn, which does not start them. Several workers are safe: each job
+    runs in one process at a time (leases).
+    """
+    import threading
+
+    from queue_service import background
+    from queue_service.logs import configure_logging
+
+    app = current_app._get_current_object()
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "json"))
+    if not app.config.get("BACKGROUND_WORKERS", True):
+        raise click.ClickException("ADMINDUK_BACKGROUND_WORKERS is false: nothing to run.")
+    threads = background.start(app)
+    click.echo(f"running {len(threads)} background job(s): "
+               + ", ".join(name for name, _, _ in app.extensions["adminduk"].get("jobs", [])), err=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+
+
 def demo_urls(app: Flask, base: str, data: dict) -> list[tuple[str, str]]:
     office = data["office"]["code"]
     kiosk = next(d for d in data["devices"] if d["kind"] == "kiosk")

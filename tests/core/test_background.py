@@ -66,3 +66,43 @@ def test_run_job_once_respects_the_lease(app):
         db.session.commit()
     assert not background.run_job_once(app, "probe", lambda a, now: ran.append(now))
     assert len(ran) == 1
+
+
+def test_worker_command_runs_the_jobs(app, tmp_path):
+    """`adminduk worker` (for gunicorn deployments) expires yesterday's tickets on its own."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    seed(app)
+    with app.app_context():
+        office = db.session.scalar(select(Office))
+        kk = next(s for s in office.services if s.code == "KK")
+        from datetime import datetime, timezone
+        yesterday = datetime.now(timezone.utc) - timedelta(days=1)
+        svc.issue_ticket(db.session, office=office, service=kk, now=yesterday)
+        db.session.execute(update(Office).values(last_closed_day=None))
+        db.session.commit()
+        db.session.remove()
+    env = {**os.environ, "ADMINDUK_SECRET_KEY": "x", "ADMINDUK_DATABASE_URL": app.config["DATABASE_URL"],
+           "ADMINDUK_INSTANCE_PATH": str(tmp_path / "w")}
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "queue_service.cli", "worker"], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with app.app_context():
+                status = db.session.scalar(select(Ticket.status))
+                db.session.remove()
+            if status == "expired":
+                break
+            time.sleep(0.3)
+        assert status == "expired", proc.stderr.read1(4000) if proc.poll() is not None else "still waiting"
+    finally:
+        proc.terminate()
+        proc.wait(10)

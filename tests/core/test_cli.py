@@ -139,3 +139,9 @@ def test_backup_while_serving_and_restore(app, runner, demo, api, tmp_path):
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(b"not a database at all")
     assert runner.invoke(main, ["restore", str(bad), "--yes"]).exit_code != 0
+
+
+def test_worker_refuses_when_background_work_is_off(app, runner):
+    app.config["BACKGROUND_WORKERS"] = False
+    r = runner.invoke(main, ["worker"])
+    assert r.exit_code != 0 and "nothing to run" in r.output
