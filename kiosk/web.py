@@ -131,7 +131,6 @@ def kiosk_page():
     office = device.office
     t = now()
     opening, services = issuing.service_states(db.session, office, t, queue_policy().quota_caps)
-    db.session.commit()
     locale = str(get_locale() or "id")
     local = local_time(t, office.timezone)
     config = {
@@ -166,7 +165,6 @@ def state():
         abort(403, description="Only a kiosk device can read the kiosk state.")
     office = device.office
     opening, services = issuing.service_states(db.session, office, now(), queue_policy().quota_caps)
-    db.session.commit()
     return jsonify({"office": office.code, "open": opening.is_open, "reason": opening.reason,
                     "services": services})
 
@@ -251,6 +249,7 @@ def kiosk_issue(office_code: str):
         per_minute=int(cfg.get("KIOSK_TICKETS_PER_MINUTE", 30)))
     ticket = result.ticket
     body = ticket_json(ticket, with_token=True)
+    printer_uri = device.printer_uri  # read before the commit: no reload (and SQLite lock) after it
     commit_and_emit(result.events)  # the ticket is stored before anything is estimated or printed
     estimate = estimate_for(ticket, t) if ticket.status == "waiting" else None
     db.session.commit()  # end the read transaction (SQLite: BEGIN IMMEDIATE holds the write lock)
@@ -261,7 +260,7 @@ def kiosk_issue(office_code: str):
                                 .order_by(PrintJob.id.desc()).limit(1))
         if job is not None:
             job_info = {"id": job.id, "status": job.status, "error_kind": job.error_kind}
-    elif device.printer_uri:
+    elif printer_uri:
         try:
             eta = (estimate["p10"], estimate["p90"]) if estimate and estimate.get("p10") is not None \
                 and estimate.get("p90") is not None else None
@@ -278,9 +277,9 @@ def kiosk_issue(office_code: str):
     body.update({
         "duplicate": result.duplicate,
         "estimate": estimate,
-        "qr": url_for("kiosk.qr_image_png", token=ticket.token),
-        "print_job": job_info or {"id": None, "status": "none" if not device.printer_uri else "failed",
-                                  "error_kind": None if not device.printer_uri else "error"},
+        "qr": url_for("kiosk.qr_image_png", token=body["token"]),
+        "print_job": job_info or {"id": None, "status": "none" if not printer_uri else "failed",
+                                  "error_kind": None if not printer_uri else "error"},
     })
     return jsonify(body), (200 if result.duplicate else 201)
 
