@@ -39,6 +39,11 @@ KIOSK_TICKETS_PER_MINUTE = 30
 #: Seconds during which a second press of the same button on the same kiosk returns the same ticket.
 KIOSK_DOUBLE_PRESS_SECONDS = 3
 
+#: Seconds a ticket stays on the kiosk screen after a press, and after a print failure
+#: ("photograph this screen").
+KIOSK_RESET_SECONDS = 10
+KIOSK_FAILED_RESET_SECONDS = 60
+
 # --- queue policy -----------------------------------------------------------
 #: How many times a no-show ticket goes back into the queue before it is marked no-show.
 NO_SHOW_REQUEUES = 1
@@ -47,6 +52,39 @@ NO_SHOW_REQUEUES = 1
 TRANSFER_POSITION = "issue_time"
 #: Close tickets of earlier days automatically when an office's day rolls over.
 AUTO_CLOSE_DAY = True
+
+# --- realtime ---------------------------------------------------------------
+#: Push position/wait updates to status pages after queue changes.
+LIVE_ETA_UPDATES = True
+#: At most one position/wait recomputation per office per this many seconds.
+LIVE_ETA_MIN_INTERVAL = 1.0
+#: Origins allowed to open Socket.IO connections (None = same origin only).
+CORS_ALLOWED_ORIGINS: list[str] | None = None
+
+# --- blank stock --------------------------------------------------------------
+#: Webhook for stock alerts (e.g. the office's WhatsApp/SMS gateway); an office setting overrides it.
+STOCK_WEBHOOK_URL: str | None = None
+#: How often the stock risk is recomputed and webhook deliveries retried (seconds).
+STOCK_RISK_EVERY_SECONDS = 15
+STOCK_WEBHOOK_EVERY_SECONDS = 10
+
+# --- printing -------------------------------------------------------------------
+#: connect/write timeout of one print attempt (seconds)
+PRINT_TIMEOUT_SECONDS = 3.0
+#: attempts before a job stays failed for staff to reprint; retry delay starts at PRINT_BACKOFF_SECONDS
+#: and doubles up to PRINT_BACKOFF_MAX_SECONDS
+PRINT_MAX_ATTEMPTS = 6
+PRINT_BACKOFF_SECONDS = 2.0
+PRINT_BACKOFF_MAX_SECONDS = 60.0
+#: a claimed job not reported back by then is retried
+PRINT_LEASE_SECONDS = 60.0
+#: print worker period (seconds) and jobs per run
+PRINT_POLL_SECONDS = 1.0
+PRINT_BATCH = 20
+
+# --- features -------------------------------------------------------------------
+#: Feature packages wired by create_app (each has a web.init_app).
+FEATURES = ["kiosk", "printers", "inventory"]
 
 # --- security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

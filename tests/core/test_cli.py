@@ -145,3 +145,21 @@ def test_worker_refuses_when_background_work_is_off(app, runner):
     app.config["BACKGROUND_WORKERS"] = False
     r = runner.invoke(main, ["worker"])
     assert r.exit_code != 0 and "nothing to run" in r.output
+
+
+def test_every_setting_the_code_reads_is_documented_in_config():
+    """config.py is the one place an operator reads to learn the settings."""
+    import re
+    from pathlib import Path
+
+    from queue_service import config
+
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for pkg in ("queue_service", "kiosk", "printers", "inventory"):
+        for path in (root / pkg).rglob("*.py"):
+            used |= set(re.findall(r"config(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
+    framework = {"TESTING", "CLOCK", "SQLALCHEMY_DATABASE_URI", "BABEL_DEFAULT_LOCALE", "INSTANCE_PATH",
+                 "BABEL_TRANSLATION_DIRECTORIES", "WTF_CSRF_CHECK_DEFAULT", "WTF_CSRF_ENABLED"}
+    documented = set(config.defaults())
+    assert not (used - framework - documented), sorted(used - framework - documented)
