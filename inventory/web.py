@@ -31,17 +31,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import func, select
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from inventory import chart
 from inventory import services as inv
-from inventory.models import MOVEMENT_KINDS, ExpectedDelivery, StockAlert, StockItem, StockLevel, StockMovement
+from inventory.models import MOVEMENT_KINDS, StockAlert, StockItem
 from queue_service.domain.clock import local_time, office_day, zone_abbreviation
 from queue_service.domain.errors import DomainError
 from queue_service.extensions import db
 from queue_service.models import Office, Service
 from queue_service.web.access import accessible_offices, ensure_office, office_or_404, principal, require
+from queue_service.web.forms import WholeNumberField
 from queue_service.web.helpers import commit_and_emit, field, json_body, now
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -73,18 +74,6 @@ ALERT_STATUS_LABELS = {"open": _l("Baru"), "acknowledged": _l("Sudah dibaca"), "
 
 
 # --------------------------------------------------------------------------- forms
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0].strip() == "":
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_("Isi dengan bilangan bulat.")) from None
 
 
 class DayField(DateField):

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -45,6 +44,7 @@ from queue_service.models import ApiToken, Counter, Device, Office, Service, Use
 from queue_service.services import admin as uc
 from queue_service.services.security import token_hash
 from queue_service.web.access import accessible_offices, ensure_office, office_or_404, principal, require
+from queue_service.web.forms import WholeNumberField
 from queue_service.web.helpers import now, public_base
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -64,20 +64,6 @@ ROLE_LABELS = {"admin": _l("Admin"), "manager": _l("Manajer"), "clerk": _l("Petu
 
 
 # --------------------------------------------------------------------------- fields and forms
-
-
-class WholeNumberField(IntegerField):
-    """IntegerField with an Indonesian parse error."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0].strip() == "":
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(_("Isi dengan bilangan bulat.")) from None
 
 
 class ClockField(TimeField):
