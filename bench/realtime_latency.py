@@ -31,6 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+try:  # python-socketio's AsyncClient needs it; without it every client fails and the bench would hang
+    import aiohttp  # noqa: F401
+except ImportError:
+    sys.exit("bench/realtime_latency.py needs aiohttp: pip install '.[bench]'")
+
 
 def free_port() -> int:
     with socket.socket() as s:
