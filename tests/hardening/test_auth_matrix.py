@@ -85,6 +85,10 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     ("manager.office_page", "GET"): MANAGERS, ("manager.ledger", "GET"): MANAGERS,
     ("manager.ledger_csv", "GET"): MANAGERS, ("manager.stock_form", "GET"): MANAGERS,
     ("manager.stock_form", "POST"): MANAGERS, ("manager.acknowledge", "POST"): MANAGERS,
+    # stock settings (items' lead time / service level / capacity, per-service consumption rules)
+    ("stock_settings.index", "GET"): MANAGERS, ("stock_settings.item_edit", "GET"): MANAGERS,
+    ("stock_settings.item_edit", "POST"): MANAGERS, ("stock_settings.rule_save", "POST"): MANAGERS,
+    ("stock_settings.rule_delete", "POST"): MANAGERS,  # (a rule already gone: "sudah tidak ada", no error)
     # administration: managers run their own office, only the admin creates offices
     ("admin.index", "GET"): MANAGERS | only("other_manager"),
     ("admin.office_new", "GET"): ADMIN, ("admin.office_new", "POST"): ADMIN,
@@ -116,6 +120,17 @@ def _spare_objects(world) -> dict:
         db.session.commit()
         token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
         out = {"device": device.id, "device_token": device_token, "user": user.id, "api_token": token_id}
+        try:  # a consumption rule of BKS that may be deleted (the demo's own rules stay for the finish hook)
+            from inventory.models import ServiceConsumption
+            from inventory.services import ensure_items
+            from queue_service.models import Service
+            service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == "KK"))
+            rule = ServiceConsumption(service_id=service.id, item_id=ensure_items(db.session, office)["PAPER"].id)
+            db.session.add(rule)
+            db.session.commit()
+            out["rule"] = rule.id
+        except ImportError:  # inventory feature not in this build
+            pass
         db.session.remove()
     return out
 
@@ -126,7 +141,8 @@ def path_values(world, spare: dict) -> dict:
             "service_id": ids["service"], "user_id": spare["user"], "token_id": spare["api_token"],
             "fmt": "png", "alert_id": ids.get("alert"), "kind": "receipt", "job_id": ids.get("job"),
             "ticket_id": ids["ticket"], "token": ids["token"], "filename": "js/app.js",
-            "service_code": ids["service_code"], "device_token": spare["device_token"]}
+            "service_code": ids["service_code"], "device_token": spare["device_token"],
+            "item_code": "KTP_EL", "rule_id": spare.get("rule")}
 
 
 #: per-endpoint values that differ from the shared ones above
