@@ -31,12 +31,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from inventory import chart
 from inventory import services as inv
 from inventory.models import MOVEMENT_KINDS, StockAlert, StockItem
+from queue_service.db import SAFE_METHODS, is_lock_error, write_apart
 from queue_service.domain.clock import local_time, office_day, zone_abbreviation
 from queue_service.domain.errors import DomainError
 from queue_service.extensions import db
@@ -146,7 +148,26 @@ FORMS = {
 def _office(code: str) -> Office:
     office = office_or_404(code)
     ensure_office(office)
+    _ensure_items(office)
     return office
+
+
+def _ensure_items(office: Office) -> None:
+    """The standard items are created the first time an office's stock is looked at. A safe request reads in
+    a deferred transaction on SQLite, so it creates them in a short write transaction of its own, then ends
+    its read transaction to see them."""
+    if request.method not in SAFE_METHODS:
+        return  # created in the request's own write transaction (inv.items_of)
+    have = set(db.session.scalars(select(StockItem.code).where(StockItem.office_id == office.id)))
+    if all(item[0] in have for item in inv.DEFAULT_ITEMS):
+        return
+    office_id = office.id
+    try:
+        write_apart(db.engine, lambda session: inv.ensure_items(session, session.get(Office, office_id)))
+    except OperationalError as exc:
+        if not is_lock_error(exc):
+            raise
+    db.session.commit()  # a new read transaction sees the items
 
 
 def _locale() -> str:
@@ -167,17 +188,26 @@ def _refresh(office: Office) -> dict[str, inv.Risk]:
     """Fresh risk for every item: items with a movement since (or from an earlier day) are
     recomputed and stored (alerts move along, pushed after commit); the rest only assessed."""
     t = now()
-    due = set(inv.due_for_recompute(db.session, t))
-    out, events = {}, []
-    for item in inv.items_of(db.session, office):
-        if item.id in due:
-            risk, ev = inv.recompute_item(db.session, item, t, webhook_url=inv.webhook_url_for(
-                db.session, office, _webhook_default()))
-            events.extend(ev)
-        else:
-            risk = inv.assess_item(db.session, item, t)
-        out[item.code] = risk
-    commit_and_emit([e for e in events if e.name != "stock_risk"])
+    _ensure_items(office)
+    try:
+        due = set(inv.due_for_recompute(db.session, t))
+        out, events = {}, []
+        for item in inv.items_of(db.session, office):
+            if item.id in due:
+                risk, ev = inv.recompute_item(db.session, item, t, webhook_url=inv.webhook_url_for(
+                    db.session, office, _webhook_default()))
+                events.extend(ev)
+            else:
+                risk = inv.assess_item(db.session, item, t)
+            out[item.code] = risk
+        commit_and_emit([e for e in events if e.name != "stock_risk"])
+    except OperationalError as exc:
+        # a GET reads in a deferred transaction on SQLite: storing the figures fails when another request
+        # writes at the same moment. Serve what is stored (assessed afresh); the stock-risk job recomputes.
+        if not is_lock_error(exc):
+            raise
+        db.session.rollback()
+        out = {item.code: inv.assess_item(db.session, item, t) for item in inv.items_of(db.session, office)}
     return out
 
 
@@ -456,6 +486,7 @@ def stock_form(code: str, kind: str):
 def _api_office(code: str) -> Office:
     office = office_or_404(code)
     ensure_office(office)
+    _ensure_items(office)
     return office
 
 

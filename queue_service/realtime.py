@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 from flask import current_app, has_app_context
 
+from queue_service.db import sqlite_begin
 from queue_service.domain.events import Event
 from queue_service.extensions import socketio
 
@@ -61,16 +62,16 @@ def _with_announcement(payload: dict) -> dict:
 
 
 def _board(office_code: str) -> dict | None:
-    """The office board, read in a short session of its own: emit runs after the request's commit, and on
-    SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so reading it through the request's
-    session would hold that lock until the request ends and serialise every other request behind it."""
+    """The office board, read in a short session of its own (a deferred, read-only transaction on SQLite):
+    emit runs after the request's commit, and reading through the request's session would begin a new
+    transaction that lasts until the request ends."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session, selectinload
 
     from queue_service.extensions import db
     from queue_service.models import Counter, Office
     from queue_service.services.board import office_board
-    with Session(db.engine) as session:
+    with sqlite_begin("deferred"), Session(db.engine) as session:  # a read: no SQLite write lock
         # services, counters and each counter's services in 3 queries instead of one per counter
         office = session.scalar(select(Office).where(Office.code == office_code).options(
             selectinload(Office.services), selectinload(Office.counters).selectinload(Counter.services)))
@@ -184,7 +185,7 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
     # read in a short session of its own and run the Monte Carlo after it ended: on SQLite a transaction
     # holds the write lock, and the estimate takes long enough to stall every ticket issued meanwhile
     from sqlalchemy.orm import Session
-    with Session(db.engine) as session:
+    with sqlite_begin("deferred"), Session(db.engine) as session:
         office = session.scalar(select(Office).where(Office.code == office_code))
         if office is None:
             return 0

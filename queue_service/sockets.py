@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy import select
 
+from queue_service.db import sqlite_begin
 from queue_service.extensions import db, socketio
 from queue_service.models import Office, Ticket
 from queue_service.realtime import office_room, ticket_room
@@ -63,7 +64,8 @@ def init_app(app: Flask) -> None:
     @socketio.on("connect")
     def _connect(auth=None):
         try:
-            rooms = _rooms_for(auth or {})
+            with sqlite_begin("deferred"):  # only reads: no SQLite write lock for a connect
+                rooms = _rooms_for(auth or {})
         finally:
             db.session.remove()
         if not rooms:

@@ -6,16 +6,20 @@ credentials into 401/403 (JSON under /api, a friendly page or a login redirect e
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from flask import abort, g, request
+from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from queue_service.db import SAFE_METHODS, write_apart
 from queue_service.extensions import db
 from queue_service.models import ApiToken, Device, Office, User
 from queue_service.services.security import token_hash
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,9 +77,28 @@ def principal_from_token(token: str, *, touch: bool = True) -> Principal | None:
     api = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
     if api is not None and api.user.active:
         if touch and (api.last_used_at is None or (now - api.last_used_at).total_seconds() > 300):
-            api.last_used_at = now  # committed with the request's transaction, if any
+            _touch(api, now)
         return Principal("user", user=api.user, via_token=True, office_ids={o.id for o in api.user.offices})
     return None
+
+
+def _touch(api: ApiToken, now: datetime) -> None:
+    """Record when a staff token was last used (at most every 5 minutes). A request that changes something
+    does it in its own transaction; a safe one (GET/HEAD/OPTIONS, a deferred read transaction on SQLite)
+    must not write through the request's session, so it does it in a short transaction of its own, and
+    skips it when the database is busy (it is bookkeeping, never worth a failed page)."""
+    if not has_request_context() or request.method not in SAFE_METHODS:
+        api.last_used_at = now  # committed with the request's transaction, if any
+        return
+    from sqlalchemy import or_, update
+    from sqlalchemy.exc import OperationalError
+    stmt = (update(ApiToken).where(ApiToken.id == api.id, or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - timedelta(seconds=300)))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
+    try:
+        write_apart(db.engine, lambda session: session.execute(stmt))
+    except OperationalError as exc:
+        log.info("token use time not recorded (database busy): %s", exc)
 
 
 def principal() -> Principal:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from queue_service.db import write_apart
 from queue_service.extensions import db
 from queue_service.models import Counter
 from queue_service.services.board import office_board
@@ -52,8 +55,12 @@ def console():
         return render_template("counter/pick.html", offices=offices)
     counter = _counter_or_404(counter_id)
     if counter.active and counter.open_since is None:  # a clerk is at this counter now (wait estimates)
-        counter.open_since = now()
-        db.session.commit()
+        # a GET only reads in the request's transaction (on SQLite a deferred one): record it apart
+        t = now()
+        write_apart(db.engine, lambda session: session.execute(
+            update(Counter).where(Counter.id == counter.id, Counter.open_since.is_(None)).values(open_since=t)
+            .execution_options(synchronize_session=False)))
+        set_committed_value(counter, "open_since", t)
     office = counter.office
     transfer_targets = [{"code": s.code, "name": s.name_id, "name_en": s.name_en}
                         for s in office.services if s.active]
