@@ -11,12 +11,22 @@ event emits ours):
   separate session), or catches :func:`is_lock_error` and falls back to what is stored.
 
 :func:`sqlite_begin` overrides the choice for the code inside it (e.g. a read-only session opened by a POST).
+
+Write transactions of one process queue in a FIFO :class:`WriteQueue` (one per engine) before their
+``BEGIN IMMEDIATE`` and leave it when they commit or roll back: the lock is handed to the next thread the
+moment it is free, instead of every waiter sleeping in SQLite's busy handler (backoff steps of 1..100 ms) and
+the lock going to whichever wakes first. Other processes still meet SQLite's busy handler, and so does a
+thread whose wait outlasts :data:`WRITE_QUEUE_TIMEOUT` (it goes on to ``BEGIN IMMEDIATE`` regardless: the
+queue can delay, never deadlock).
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import logging
+import threading
+import weakref
+from collections import deque
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -27,6 +37,67 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BEGIN_SQL = {"immediate": "BEGIN IMMEDIATE", "deferred": "BEGIN"}
 
 _begin_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("adminduk_sqlite_begin", default=None)
+
+
+#: seconds a write transaction waits in the in-process queue before it falls back to SQLite's busy handler
+WRITE_QUEUE_TIMEOUT = 5.0
+
+
+class WriteQueue:
+    """A FIFO lock with direct handoff: ``release`` gives the lock to the longest waiter. Any thread may
+    release (a pool may roll back a connection from another thread)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Lock] = deque()
+        self.owner: int | None = None  # thread ident of the holder (re-entry goes straight to SQLite)
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                self.owner = threading.get_ident()
+                return True
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        got = waiter.acquire(timeout=timeout)
+        with self._mutex:
+            if not got:
+                try:
+                    self._waiters.remove(waiter)
+                    return False
+                except ValueError:  # handed to us just after the timeout: we hold it
+                    pass
+            self.owner = threading.get_ident()
+            return True
+
+    def release(self) -> None:
+        with self._mutex:
+            if not self._held:
+                raise RuntimeError("WriteQueue released while free")
+            self.owner = None
+            if self._waiters:
+                self._waiters.popleft().release()  # handoff: stays held, by the next thread
+            else:
+                self._held = False
+
+
+_queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def write_queue(engine: Engine) -> WriteQueue | None:
+    """The engine's in-process write queue (SQLite engines configured by :func:`configure_sqlite`)."""
+    return _queues.get(getattr(engine, "engine", engine))
 
 
 def normalise_url(url: str) -> str:
@@ -96,11 +167,67 @@ def configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
+    queue = _queues[engine] = WriteQueue()
+    holders: set[int] = set()  # id() of the DBAPI connections whose transaction holds the queue
+
+    def _release(connection) -> None:
+        key = id(getattr(connection, "dbapi_connection", connection))
+        if key in holders:
+            holders.discard(key)
+            queue.release()
+
     @event.listens_for(engine, "begin")
     def _begin(conn):
         mode = begin_mode()
         conn.info["adminduk_begin"] = mode
-        conn.exec_driver_sql(BEGIN_SQL[mode])
+        if mode != "immediate":
+            conn.exec_driver_sql(BEGIN_SQL[mode])
+            return
+        dbapi = conn.connection.dbapi_connection
+        if queue.owner != threading.get_ident():  # this thread already writing elsewhere: no self-wait
+            if queue.acquire(WRITE_QUEUE_TIMEOUT):
+                holders.add(id(dbapi))
+            else:
+                log.warning("write queue wait over %.1f s: falling back to SQLite's busy handler",
+                            WRITE_QUEUE_TIMEOUT)
+        try:
+            conn.exec_driver_sql(BEGIN_SQL[mode])
+        except BaseException:
+            _release(dbapi)
+            raise
+
+    # leave the queue once COMMIT/ROLLBACK has run (the connection events fire before it): every path
+    # ends in one of these (Session commit/rollback/close/remove, a pool's reset-on-return), or in the
+    # connection being closed or invalidated
+    dialect = engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def _do_commit(connection):
+        try:
+            do_commit(connection)
+        finally:
+            _release(connection)
+
+    def _do_rollback(connection):
+        try:
+            do_rollback(connection)
+        finally:
+            _release(connection)
+
+    dialect.do_commit, dialect.do_rollback = _do_commit, _do_rollback
+
+    @event.listens_for(engine, "close")
+    def _closed(dbapi_connection, _record):
+        _release(dbapi_connection)
+
+    @event.listens_for(engine, "invalidate")
+    def _invalidated(dbapi_connection, _record, _exc):
+        if dbapi_connection is not None:
+            _release(dbapi_connection)
+
+    @event.listens_for(engine, "close_detached")
+    def _closed_detached(dbapi_connection):
+        _release(dbapi_connection)
 
     import os
     if os.environ.get("ADMINDUK_CHECK_DEFERRED_WRITES"):  # development aid: find safe requests that write

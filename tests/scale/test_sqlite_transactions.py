@@ -138,3 +138,110 @@ def test_concurrent_gets_and_posts_on_sqlite_give_no_5xx(live_server):
         used = {t.user.username for t in db.session.scalars(select(ApiToken)) if t.last_used_at is not None}
         db.session.remove()
     assert {"manajer", "admin", "petugas4", "petugas5"} <= used
+
+
+# --------------------------------------------------------------------------- the in-process write queue
+
+
+def test_write_queue_is_left_on_every_path(app, demo, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    import queue_service.db as dbmod
+    from queue_service.db import write_queue
+    with app.app_context():
+        engine = db.engine
+        q = write_queue(engine)
+        assert q is not None and not q.held
+
+        def write(session):
+            session.execute(text("UPDATE office SET name = name"))
+
+        with Session(engine) as s:  # commit
+            write(s)
+            assert q.held
+            s.commit()
+            assert not q.held
+        with Session(engine) as s:  # rollback
+            write(s)
+            s.rollback()
+            assert not q.held
+        with pytest.raises(ZeroDivisionError), Session(engine) as s, s.begin():  # exception in the block
+            write(s)
+            1 / 0
+        assert not q.held
+        with pytest.raises(Exception), Session(engine) as s, s.begin():  # a failing statement
+            s.execute(text("INSERT INTO no_such_table VALUES (1)"))
+        assert not q.held
+        write(db.session)  # scoped session removed mid-transaction (end of a request, a job)
+        assert q.held
+        db.session.remove()
+        assert not q.held
+        conn = engine.connect()  # a connection returned to the pool without commit: the pool's reset
+        conn.begin()
+        conn.exec_driver_sql("UPDATE office SET name = name")
+        assert q.held
+        conn.close()
+        assert not q.held
+        conn = engine.connect()  # invalidated mid-transaction
+        conn.begin()
+        conn.exec_driver_sql("UPDATE office SET name = name")
+        conn.invalidate()
+        conn.close()
+        assert not q.held
+        with sqlite_begin("deferred"), Session(engine) as s:  # reads never queue
+            s.execute(text("SELECT 1"))
+            assert not q.held
+        # a holder that never lets go (e.g. stuck): the next writer falls back to SQLite's busy handler
+        monkeypatch.setattr(dbmod, "WRITE_QUEUE_TIMEOUT", 0.2)
+        stuck = threading.Thread(target=q.acquire, args=(1,))  # held by another thread
+        stuck.start()
+        stuck.join()
+        assert q.held and q.owner != threading.get_ident()
+        t0 = time.monotonic()
+        with Session(engine) as s:
+            write(s)
+            s.commit()
+        assert 0.15 < time.monotonic() - t0 < 5 and q.held
+        q.release()
+        assert not q.held
+        db.session.remove()
+
+
+def test_write_queue_hands_the_lock_over_in_arrival_order(app, demo):
+    from sqlalchemy.orm import Session
+
+    from queue_service.db import write_queue
+    with app.app_context():
+        engine = db.engine
+    q = write_queue(engine)
+    order: list[int] = []
+    errors: list[BaseException] = []
+
+    def writer(i):
+        try:
+            with Session(engine) as s:
+                s.execute(text("UPDATE office SET name = name"))  # BEGIN IMMEDIATE: waits in the queue
+                order.append(i)
+                s.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    holder = Session(engine)
+    holder.execute(text("UPDATE office SET name = name"))
+    assert q.held
+    threads = []
+    for i in range(6):
+        t = threading.Thread(target=writer, args=(i,), daemon=True)
+        t.start()
+        threads.append(t)
+        deadline = time.monotonic() + 10
+        while q.waiting < i + 1 and time.monotonic() < deadline:  # queued before the next one starts
+            time.sleep(0.005)
+        assert q.waiting == i + 1
+    holder.commit()
+    holder.close()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert order == list(range(6))
+    assert not q.held and q.waiting == 0
