@@ -723,7 +723,8 @@ def init_app(app: Flask) -> None:
     state.setdefault("seeders", []).append(seed_stock)
     app.register_blueprint(bp)
     app.register_blueprint(api)
-    app.register_blueprint(__import__("inventory.settings_web", fromlist=["bp"]).bp)  # stock settings
+    from inventory import settings_web
+    app.register_blueprint(settings_web.bp)  # stock settings
     register_job(app, "stock-risk", float(app.config.get("STOCK_RISK_EVERY_SECONDS", 15)), risk_job)
     register_job(app, "stock-webhooks", float(app.config.get("STOCK_WEBHOOK_EVERY_SECONDS", 10)), webhook_job)
     app.cli.add_command(stock)
