@@ -58,6 +58,9 @@ AUTO_CLOSE_DAY = True
 LIVE_ETA_UPDATES = True
 #: At most one position/wait recomputation per office per this many seconds.
 LIVE_ETA_MIN_INTERVAL = 1.0
+#: The office board (``queue_changed``) is pushed from a background task at most once per office per this many
+#: seconds, coalescing bursts (calls themselves, ``ticket_called``/``ticket_recalled``, are pushed at once).
+LIVE_BOARD_INTERVAL = 0.2
 #: Origins allowed to open Socket.IO connections (None = same origin only).
 CORS_ALLOWED_ORIGINS: list[str] | None = None
 

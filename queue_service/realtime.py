@@ -12,7 +12,11 @@ Events carry what a screen needs without a follow-up request:
     built by ``domain.speech.announcement``.
 ``queue_changed``
     ``services.board.office_board``: waiting counts per service, every counter's current ticket, served
-    count and mean service time today, the last 6 calls. Several in one batch are sent once.
+    count and mean service time today, the last 6 calls. Built and sent from a background task, at most
+    once per office every ``LIVE_BOARD_INTERVAL`` seconds (0.2): a change marks the office's board dirty and
+    the task sends it at once if the last push is older than that, else when it is due, reading the
+    database after the change committed. Bursts of changes make one board; the board never lags the
+    database by more than about one interval. Calls (``ticket_called``/``ticket_recalled``) are not delayed.
 
 After a ``queue_changed`` the waiting tickets' own rooms get ``ticket_updated`` with their ``position`` and
 ``estimate`` ({"minutes", "p10", "p90"}): computed once per office in a background task (coalescing bursts),
@@ -96,6 +100,7 @@ def emit(events: Iterable[Event]) -> None:
         if event.name == "queue_changed":
             last_change[event.office] = i
             audiences.setdefault(event.office, set()).update(event.audience)
+    app = current_app._get_current_object() if enrich else None
     for i, event in enumerate(events):
         try:
             payload, audience = event.payload, tuple(event.audience)
@@ -103,25 +108,85 @@ def emit(events: Iterable[Event]) -> None:
                 if last_change[event.office] != i:
                     continue
                 audience = tuple(k for k in ROOM_KINDS if k in audiences[event.office] or k == "kiosks")
-                if enrich:
-                    payload = _board(event.office) or payload
+                if app is not None:  # the board is built and sent by the office's board task
+                    schedule_board(app, event.office, audience, payload)
+                    continue
             elif event.name in CALL_EVENTS and enrich:
                 payload = _with_announcement(payload)
             _send(event.name, payload, event.office, audience, event.ticket_token)
         except Exception:  # a push failing must never undo or fail a committed command
             log.exception("could not emit %s", event.name)
     if enrich and last_change and current_app.config.get("LIVE_ETA_UPDATES", True):
-        app = current_app._get_current_object()
         for office in last_change:
             schedule_eta_updates(app, office)
 
 
-# --------------------------------------------------------------------------- position/ETA updates
+# --------------------------------------------------------------------------- coalesced board pushes
 
 _lock = threading.Lock()
 _pending: dict[tuple[int, str], str] = {}  # (app id, office) -> "running" | "dirty"
 _sent: dict[tuple[int, int], tuple] = {}  # (app id, ticket id) -> last (position, estimate) sent
 _idle = threading.Condition(_lock)
+
+#: seconds between two board pushes of one office
+BOARD_MIN_INTERVAL = 0.2
+
+_board_pending: dict[tuple[int, str], dict] = {}  # (app id, office) -> {"audience", "fallback", "dirty"}
+_board_last: dict[tuple[int, str], float] = {}  # (app id, office) -> monotonic time of the last push
+
+
+def schedule_board(app, office_code: str, audience: Iterable[str] = ROOM_KINDS, fallback: dict | None = None):
+    """Push ``office_code``'s board to ``audience`` soon, from a background task (coalescing bursts)."""
+    key = (id(app), office_code)
+    with _lock:
+        state = _board_pending.get(key)
+        if state is not None:
+            state["audience"].update(audience)
+            state["dirty"] = True
+            if fallback is not None:
+                state["fallback"] = fallback
+            return
+        _board_pending[key] = {"audience": set(audience), "fallback": fallback or {"office": office_code},
+                               "dirty": False}
+    socketio.start_background_task(_board_loop, app, office_code, key)
+
+
+def wait_for_board_pushes(timeout: float = 10.0) -> bool:
+    """Block until every scheduled board has been sent (tests, benchmarks). True when idle."""
+    with _idle:
+        return _idle.wait_for(lambda: not _board_pending, timeout)
+
+
+def _board_loop(app, office_code: str, key) -> None:
+    import time
+    interval = float(app.config.get("LIVE_BOARD_INTERVAL", BOARD_MIN_INTERVAL))
+    while True:
+        last = _board_last.get(key)
+        if last is not None:
+            socketio.sleep(max(0.0, last + interval - time.monotonic()))
+        with _lock:  # take what is pending now: changes from here on make one more push
+            state = _board_pending[key]
+            audience, fallback = tuple(k for k in ROOM_KINDS if k in state["audience"]), state["fallback"]
+            state["audience"], state["dirty"] = set(), False
+        _board_last[key] = time.monotonic()
+        try:
+            with app.app_context():
+                payload = _board(office_code) or fallback
+                _send("queue_changed", payload, office_code, audience, None)
+        except Exception:  # the next change pushes again
+            log.exception("board push for %s failed", office_code)
+        with _idle:
+            if _board_pending[key]["dirty"]:
+                continue
+            _board_pending.pop(key, None)
+            if len(_board_last) > 10_000:
+                _board_last.clear()
+            _idle.notify_all()
+            return
+
+
+# --------------------------------------------------------------------------- position/ETA updates
+
 
 
 def schedule_eta_updates(app, office_code: str) -> None:

@@ -10,6 +10,7 @@ KIOSK_PATH = "/api/v1/offices/BKS/tickets"
 
 
 def received(client, name=None):
+    assert realtime.wait_for_board_pushes(10)  # queue_changed is sent by the office's board task
     events = client.get_received()
     return [e for e in events if name is None or e["name"] == name]
 
