@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from queue_service.db import SAFE_METHODS, write_apart
 from queue_service.extensions import db
@@ -20,6 +21,9 @@ from queue_service.models import ApiToken, Device, Office, User
 from queue_service.services.security import token_hash
 
 log = logging.getLogger(__name__)
+
+STAFF_TOKEN_PREFIX = "stf_"
+DEVICE_TOKEN_PREFIXES = ("kio_", "dsp_")
 
 
 @dataclass
@@ -71,10 +75,15 @@ def principal_from_token(token: str, *, touch: bool = True) -> Principal | None:
     """Resolve a device or staff API token (both stored hashed). None when unknown or revoked."""
     digest = token_hash(token)
     now = datetime.now(timezone.utc)
-    device = db.session.scalar(select(Device).where(Device.token_hash == digest, Device.revoked_at.is_(None)))
-    if device is not None:
-        return Principal("device", device=device, via_token=True, office_ids={device.office_id})
-    api = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
+    # the prefix says which table holds it (services.security.new_token): staff tokens skip the device lookup
+    if not token.startswith(STAFF_TOKEN_PREFIX):
+        device = db.session.scalar(select(Device).where(Device.token_hash == digest, Device.revoked_at.is_(None)))
+        if device is not None:
+            return Principal("device", device=device, via_token=True, office_ids={device.office_id})
+        if token.startswith(DEVICE_TOKEN_PREFIXES):
+            return None
+    api = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+                            .options(joinedload(ApiToken.user)))  # token and user in one statement
     if api is not None and api.user.active:
         if touch and (api.last_used_at is None or (now - api.last_used_at).total_seconds() > 300):
             _touch(api, now)

@@ -17,8 +17,11 @@ ID = "int(max=2147483647)"
 PRIORITIES = (None, "lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana")
 
 
-def ticket_json(ticket: Ticket, *, with_token: bool = False) -> dict:
-    data = svc.ticket_payload(ticket, position=svc.position_of(db.session, ticket))
+def ticket_json(ticket: Ticket, *, with_token: bool = False, position: int | None | bool = False) -> dict:
+    """``position``: pass it when already known (e.g. from the ticket_issued event) to skip the count."""
+    if position is False:
+        position = svc.position_of(db.session, ticket)
+    data = svc.ticket_payload(ticket, position=position)
     data["status_url"] = status_url(public_base(), ticket.token)
     data["office"] = ticket.office.code
     if with_token:
@@ -49,7 +52,9 @@ def issue_ticket(office_code: str):
     ticket, events = svc.issue_ticket(
         db.session, office=office, service=service, now=now(), priority=priority,
         device_id=p.device.id if p.device else None, actor=p.actor, policy=queue_policy())
-    body = ticket_json(ticket, with_token=True)  # before the commit: no reload, no second transaction
+    issued = next((e.payload for e in events if e.name == "ticket_issued"), {})
+    body = ticket_json(ticket, with_token=True,  # before the commit: no reload, no second transaction
+                       position=issued.get("position", False))  # counted once, by svc.issue_ticket
     commit_and_emit(events)
     return jsonify(body), 201
 
