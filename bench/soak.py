@@ -3,6 +3,7 @@
     python bench/soak.py                      # 2,000 tickets, 8 counters, 20 displays, ~3 minutes
     python bench/soak.py --tickets 100 --seconds 10 --displays 3     # the smoke size
     python bench/soak.py --backend postgres --processes 2            # on PostgreSQL + Redis
+    python bench/soak.py --async-mode gevent                         # the server on greenlets
 
 The server is started by the script (``adminduk run`` on 127.0.0.1; SQLite by default) with the demo office
 BKS and two more counters (8 in all). The office day (08:00-16:00, 480 office minutes) is compressed into
@@ -255,12 +256,14 @@ def main(argv=None) -> int:
     ap.add_argument("--rss-bound-mb", type=float, default=64, help="allowed RSS growth over the day")
     ap.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
     ap.add_argument("--processes", type=int, default=1)
+    ap.add_argument("--async-mode", choices=("threading", "gevent"), default="threading",
+                    help="the server's ADMINDUK_ASYNC_MODE (default: %(default)s)")
     ap.add_argument("--out", default="soak-results.json")
     args = ap.parse_args(argv)
-    with SoakStack(args.backend, args.processes) as stack:
+    with SoakStack(args.backend, args.processes, extra_env={"ADMINDUK_ASYNC_MODE": args.async_mode}) as stack:
         result = soak(stack, tickets=args.tickets, seconds=args.seconds, displays=args.displays,
                       status_per_minute=args.status_per_minute, sample=args.sample, max_seconds=args.max_seconds)
-    result["backend"], result["processes"] = args.backend, args.processes
+    result["backend"], result["processes"], result["async_mode"] = args.backend, args.processes, args.async_mode
     result["rss_bound_mb"] = args.rss_bound_mb
     result["ok"] = (not result["errors"] and not result["display_missed_calls"] and not result["unfinished"]
                     and result["tickets_issued"] == args.tickets

@@ -101,7 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
     login.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    socketio.init_app(app, async_mode="threading", message_queue=app.config.get("MESSAGE_QUEUE"),
+    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", "threading"), message_queue=app.config.get("MESSAGE_QUEUE"),
                       cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS", None),
                       logger=False, engineio_logger=False)
 

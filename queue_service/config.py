@@ -23,6 +23,9 @@ DATABASE_URL: str | None = None
 MESSAGE_QUEUE: str | None = None
 #: Base URL that citizens' phones reach; used for the QR code on tickets. None = the request's host.
 PUBLIC_URL: str | None = None
+#: Concurrency model of HTTP + websockets: "threading" (a thread per connection) or "gevent" (greenlets;
+#: ``adminduk run --gevent`` or ``gunicorn -k gevent``, which monkey-patch the process before the app loads).
+ASYNC_MODE = "threading"
 
 # --- localisation ---------------------------------------------------------
 #: UI language when the user chose none. Indonesian first.

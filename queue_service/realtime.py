@@ -9,7 +9,8 @@ Events carry what a screen needs without a follow-up request:
 ``ticket_issued`` / ``ticket_called`` / ``ticket_recalled`` / ``ticket_finished`` / ``ticket_updated``
     ``services.tickets.ticket_payload`` (code, service, status, counter, ...); calls and recalls also carry
     ``announcement`` ({"id": "Nomor antrean B nol dua belas, silakan menuju loket tiga", "en": ...}),
-    built by ``domain.speech.announcement``.
+    built by ``domain.speech.announcement``. Displays hear calls and recalls only (and the board); counters,
+    managers and the ticket's own room hear all of them. Calls of a batch are sent before anything else.
 ``queue_changed``
     ``services.board.office_board``: waiting counts per service, every counter's current ticket, served
     count and mean service time today, the last 6 calls. Built and sent from a background task, at most
@@ -101,7 +102,8 @@ def emit(events: Iterable[Event]) -> None:
             last_change[event.office] = i
             audiences.setdefault(event.office, set()).update(event.audience)
     app = current_app._get_current_object() if enrich else None
-    for i, event in enumerate(events):
+    # calls first: a board built meanwhile must not queue up in front of them on 500 display sockets
+    for i, event in sorted(enumerate(events), key=lambda ie: ie[1].name not in CALL_EVENTS):
         try:
             payload, audience = event.payload, tuple(event.audience)
             if event.name == "queue_changed":

@@ -73,3 +73,20 @@ def init_app(app: Flask) -> None:
         for room in rooms:
             join_room(room)
         return True
+
+    app.wsgi_app = without_websocket_compression(app.wsgi_app)
+
+
+def without_websocket_compression(wsgi_app):
+    """WSGI middleware: decline ``permessage-deflate`` on websocket handshakes.
+
+    Browsers offer it and the websocket server would accept, compressing every frame once per connection:
+    a call sent to 500 displays is 500 zlib runs for messages of a few hundred bytes, which compression
+    barely shrinks. Without the offer in the request, the handshake answers without the extension and
+    frames go out as they are (bench/realtime_latency.py's clients offer it, as browsers do)."""
+    def app(environ, start_response):
+        if "HTTP_SEC_WEBSOCKET_EXTENSIONS" in environ and environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            environ = dict(environ)
+            del environ["HTTP_SEC_WEBSOCKET_EXTENSIONS"]
+        return wsgi_app(environ, start_response)
+    return app

@@ -78,10 +78,18 @@ def ticket_payload(ticket: Ticket, *, position: int | None = None) -> dict:
     }
 
 
+#: a display shows calls and the board (``queue_changed``): the other ticket events are for staff screens
+#: and the ticket's own room only, so that a room of 500 displays gets what it shows and nothing else
+CALL_AUDIENCE = ("displays", "counters", "managers")
+STAFF_AUDIENCE = ("counters", "managers")
+
+
 def _event(name: str, ticket: Ticket, **extra) -> Event:
     payload = ticket_payload(ticket)
     payload.update(extra)
-    return Event(name=name, office=ticket.office.code, payload=payload, ticket_token=ticket.token)
+    audience = CALL_AUDIENCE if name in ("ticket_called", "ticket_recalled") else STAFF_AUDIENCE
+    return Event(name=name, office=ticket.office.code, payload=payload, ticket_token=ticket.token,
+                 audience=audience)
 
 
 def queue_changed(office: Office) -> Event:

@@ -43,3 +43,14 @@ def test_soak_tiny(tmp_path):
     assert result["display_missed_calls"] == 0 and result["calls"] >= 30
     assert result["rss_mb"]["start"] > 0 and result["rss_mb"]["peak"] >= result["rss_mb"]["end"]
     assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+@pytest.mark.parametrize("client,mode", [("raw", "gevent"), ("socketio", "threading")])
+def test_realtime_latency_tiny(client, mode):
+    proc = subprocess.run([sys.executable, "bench/realtime_latency.py", "--clients", "6", "--procs", "1",
+                           "--calls", "3", "--gap", "0.05", "--client", client, "--async-mode", mode, "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    assert out["connected"] == 6 and out["calls"] == 3 and out["deliveries"] == 18 and out["missing"] == 0
+    assert out["async_mode"] == mode and out["client"] == client and out["p99_ms"] > 0

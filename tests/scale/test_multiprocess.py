@@ -1,4 +1,5 @@
-"""One kabupaten on several processes: PostgreSQL + Redis, two `adminduk run` servers.
+"""One kabupaten on several processes: PostgreSQL + Redis, two `adminduk run` servers (one on threads,
+one on gevent).
 
 A display connected to process B hears the call made through process A; tickets issued through
 both are unique and gapless; call-next through both never hands a ticket out twice.
@@ -47,11 +48,13 @@ def cluster(tmp_path, postgres_server, redis_server):
     engine.dispose()
     servers, urls = [], []
     try:
-        for name in ("a", "b"):
+        # a on threads, b on greenlets (ADMINDUK_ASYNC_MODE=gevent: psycopg and redis-py cooperate)
+        for name, mode in (("a", "threading"), ("b", "gevent")):
             port = free_port()
             urls.append(f"http://127.0.0.1:{port}")
             servers.append(start_server([*cli, "run", "--host", "127.0.0.1", "--port", str(port)],
-                                        url=f"http://127.0.0.1:{port}/healthz", env=env, cwd=ROOT,
+                                        url=f"http://127.0.0.1:{port}/healthz",
+                                        env={**env, "ADMINDUK_ASYNC_MODE": mode}, cwd=ROOT,
                                         log_path=tmp_path / f"server-{name}.log", timeout=60))
         yield data, urls
     finally:
