@@ -101,6 +101,18 @@ def start(app: Flask) -> list[threading.Thread]:
     return threads
 
 
+def counter_away_job(app: Flask, now: datetime) -> None:
+    """Close counters whose console went silent (see services.tickets.close_away_counters)."""
+    from queue_service import realtime
+    from queue_service.extensions import db
+    from queue_service.services.tickets import close_away_counters
+
+    events = close_away_counters(db.session, now=now, away_seconds=float(app.config["COUNTER_AWAY_SECONDS"]))
+    db.session.commit()
+    if events:
+        realtime.emit(events)
+
+
 def rollover_job(app: Flask, now: datetime) -> None:
     """Close open tickets of earlier days in every office whose local day has rolled over."""
     from sqlalchemy import select

@@ -430,6 +430,7 @@ def init_app(app: Flask) -> None:
     """Register the core background jobs (the CLI commands live on the ``main`` group)."""
     from queue_service import background
     background.register_job(app, "rollover", 60, background.rollover_job)
+    background.register_job(app, "counter-away", 60, background.counter_away_job)
 
 
 

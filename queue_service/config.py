@@ -47,6 +47,10 @@ KIOSK_DOUBLE_PRESS_SECONDS = 3
 KIOSK_RESET_SECONDS = 10
 KIOSK_FAILED_RESET_SECONDS = 60
 
+#: An open counter whose console has sent no heartbeat (every 60 s while the page is open) and made no call
+#: for this many seconds counts as closed for wait estimates (the clerk left without "Tutup loket").
+COUNTER_AWAY_SECONDS = 300
+
 # --- queue policy -----------------------------------------------------------
 #: How many times a no-show ticket goes back into the queue before it is marked no-show.
 NO_SHOW_REQUEUES = 1

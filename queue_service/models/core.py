@@ -102,8 +102,12 @@ class Counter(Base):
     number: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(60))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: set while a clerk has the counter open (console heartbeat), for wait estimates
+    #: set while a clerk has the counter open (console page, call-next), for wait estimates
     open_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the console's last sign of life (heartbeat, call-next); an open counter silent for longer than
+    #: COUNTER_AWAY_SECONDS is closed by the ``counter-away`` job (the clerk shut the browser without
+    #: "Tutup loket")
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     office: Mapped[Office] = relationship(back_populates="counters")
     services: Mapped[list[Service]] = relationship(secondary=counter_services, back_populates="counters",

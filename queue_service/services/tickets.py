@@ -215,7 +215,8 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
     if not counter.active:
         raise InvalidTransition(f"Counter {counter.number} is closed.")
     # serialise calls of the same counter (two browser tabs): lock its row
-    session.execute(update(Counter).where(Counter.id == counter.id).values(open_since=counter.open_since or now))
+    session.execute(update(Counter).where(Counter.id == counter.id)
+                    .values(open_since=counter.open_since or now, last_seen_at=now))
     events: list[Event] = []
     previous = current_ticket(session, counter)
     if previous is not None:
@@ -374,6 +375,33 @@ def close_day(session: Session, *, office: Office, now: datetime, include_today:
         session.add_all([TicketEvent(ticket_id=i, action="expire", actor=actor, at=now) for i in ids])
     office.last_closed_day = today  # the rollover for today has run
     return len(ids), ([queue_changed(office)] if ids else [])
+
+
+# --------------------------------------------------------------------------- counters
+
+def counter_seen(session: Session, *, counter: Counter, now: datetime) -> list[Event]:
+    """The counter's console is open (its heartbeat): the counter is open and was seen at ``now``.
+    Returns a ``queue_changed`` when this (re)opened it."""
+    opened = counter.active and counter.open_since is None
+    counter.last_seen_at = now
+    if opened:
+        counter.open_since = now
+    return [queue_changed(counter.office)] if opened else []
+
+
+def close_away_counters(session: Session, *, now: datetime, away_seconds: float) -> list[Event]:
+    """Close every open counter whose console has given no sign of life (heartbeat, call) for
+    ``away_seconds``: the clerk left without "Tutup loket", and wait estimates must stop counting it.
+    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned."""
+    from datetime import timedelta
+    limit = now - timedelta(seconds=away_seconds)
+    seen = func.coalesce(Counter.last_seen_at, Counter.open_since)
+    away = session.scalars(select(Counter).where(Counter.open_since.is_not(None), seen < limit)).all()
+    offices: dict[int, Office] = {}
+    for counter in away:
+        counter.open_since = None
+        offices[counter.office_id] = counter.office
+    return [queue_changed(office) for office in offices.values()]
 
 
 # --------------------------------------------------------------------------- queries

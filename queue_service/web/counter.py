@@ -58,8 +58,8 @@ def console():
         # a GET only reads in the request's transaction (on SQLite a deferred one): record it apart
         t = now()
         write_apart(db.engine, lambda session: session.execute(
-            update(Counter).where(Counter.id == counter.id, Counter.open_since.is_(None)).values(open_since=t)
-            .execution_options(synchronize_session=False)))
+            update(Counter).where(Counter.id == counter.id, Counter.open_since.is_(None))
+            .values(open_since=t, last_seen_at=t).execution_options(synchronize_session=False)))
         set_committed_value(counter, "open_since", t)
     office = counter.office
     transfer_targets = [{"code": s.code, "name": s.name_id, "name_en": s.name_en}
@@ -73,6 +73,19 @@ def console():
 def state(counter_id):
     """The console's resync after a reconnect (same content as the page's initial state)."""
     return jsonify(_state(_counter_or_404(counter_id)))
+
+
+@bp.post("/<counter_id>/heartbeat")
+@login_required
+@require(roles=("clerk", "manager"))
+def heartbeat(counter_id):
+    """The console is open (sent every 60 s): the counter stays open for wait estimates, and reopens if
+    it had been closed as away (a laptop that slept)."""
+    from queue_service.services.tickets import counter_seen
+    from queue_service.web.helpers import commit_and_emit
+    counter = _counter_or_404(counter_id)
+    commit_and_emit(counter_seen(db.session, counter=counter, now=now()))
+    return "", 204
 
 
 @bp.post("/<counter_id>/close")

@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     # counter console (the picker lists the caller's own offices)
     ("counter.console", "GET"): STAFF | only("other_clerk", "other_manager"),
     ("counter.state", "GET"): STAFF, ("counter.close", "POST"): STAFF,
+    ("counter.heartbeat", "POST"): STAFF,
     # display screen
     ("display.screen", "GET"): only("display") | STAFF,
     # printers page (lists the caller's own offices' printers), reprints and the ticket preview

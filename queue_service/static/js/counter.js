@@ -162,5 +162,12 @@
       socket.on(name, applyTicket);
     });
   }
+
+  /* the counter stays open for wait estimates while this page is open; the server closes a silent one */
+  function heartbeat() {
+    Adminduk.postJSON("/counter/" + counterId + "/heartbeat", {}).catch(function () { /* offline: next time */ });
+  }
+  window.setInterval(heartbeat, 60000);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { heartbeat(); } });
   render();
 })();
