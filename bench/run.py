@@ -12,6 +12,8 @@ Debian's binaries started in temporary directories, as the tests do) it measures
   (``http.client`` connections, one thread each, spread over the processes round-robin: no nginx in between),
   staff API tokens (kiosk tokens are throttled and de-duplicated by design), for ``--seconds`` each:
   tickets/s, p50/p99 latency, errors;
+* ``ceiling``: ``GET /healthz`` (Flask + ``SELECT 1``) with as many clients: the most this load generator and
+  server stack do on this machine, to read the issue figures against;
 * ``call-next``: 6 counters calling the tickets just issued through the API, concurrently;
 * ``kiosk``: the kiosk page path with the paired kiosk cookie: ``GET /kiosk`` then the issue ``POST`` the
   page makes (server started with the kiosk's per-minute throttle and double-press window off, since one
@@ -65,8 +67,16 @@ def _r(x, d=1):
     return None if x is None else round(x, d)
 
 
-def issue_load(stack: Stack, clients: int, seconds: float, warmup: int = 20) -> dict:
-    """``clients`` threads, each one keep-alive connection issuing tickets for ``seconds``."""
+def issue_load(stack: Stack, clients: int, seconds: float, warmup: int = 20, ceiling: bool = False) -> dict:
+    """``clients`` threads, each one keep-alive connection issuing tickets for ``seconds``.
+
+    ``ceiling``: ``GET /healthz`` instead (Flask + one ``SELECT 1``), the same clients and server: what this
+    machine's load generator and server stack can do at most, for scale."""
+    def request(c, i, k):
+        if ceiling:
+            return c.request("GET", "/healthz"), 200
+        return c.request("POST", "/api/v1/offices/BKS/tickets", {"service": SERVICES[(i + k) % len(SERVICES)]}), 201
+
     tokens = stack.tokens
     lat: list[list[float]] = [[] for _ in range(clients)]
     errors: list[str] = []
@@ -87,15 +97,14 @@ def issue_load(stack: Stack, clients: int, seconds: float, warmup: int = 20) -> 
         c = HttpClient(stack.urls[i % len(stack.urls)], token=tokens[STAFF[i % len(STAFF)]])
         try:
             for k in range(warmup):
-                c.request("POST", "/api/v1/offices/BKS/tickets", {"service": SERVICES[(i + k) % len(SERVICES)]})
+                request(c, i, k)
             barrier.wait()
             k = 0
             while time.monotonic() < stop_at[0]:
                 t = time.perf_counter()
-                status, body = c.request("POST", "/api/v1/offices/BKS/tickets",
-                                         {"service": SERVICES[(i + k) % len(SERVICES)]})
+                (status, body), expected = request(c, i, k)
                 lat[i].append((time.perf_counter() - t) * 1000)
-                if status != 201:
+                if status != expected:
                     errors.append(f"{status} {body[:120]!r}")
                 k += 1
         finally:
@@ -111,7 +120,7 @@ def issue_load(stack: Stack, clients: int, seconds: float, warmup: int = 20) -> 
     all_lat = [x for xs in lat for x in xs]
     server_cpu = sum(proc_cpu_seconds(pid) - c for pid, c in cpu_s.items())
     return {
-        "clients": clients, "requests": len(all_lat), "errors": len(errors), "error_sample": errors[:3],
+        "clients": clients, "ceiling": ceiling, "requests": len(all_lat), "errors": len(errors), "error_sample": errors[:3],
         "per_s": _r(len(all_lat) / elapsed), "p50_ms": _r(percentile(all_lat, 50), 2),
         "p99_ms": _r(percentile(all_lat, 99), 2), "max_ms": _r(max(all_lat) if all_lat else None),
         "server_cpu_cores": _r(server_cpu / elapsed, 2),
@@ -227,6 +236,8 @@ def bench_config(backend: str, processes: int, args, pg=None, redis=None) -> dic
         only = set(args.only.split(","))
         if "issue" in only:
             result["issue"] = [issue_load(stack, n, args.seconds) for n in args.clients]
+        if "ceiling" in only:
+            result["ceiling"] = issue_load(stack, max(args.clients), args.seconds, ceiling=True)
         if "call_next" in only:
             result["call_next"] = call_next_load(stack, max_calls=args.max_calls)
         if "kiosk" in only:
@@ -291,7 +302,7 @@ def main(argv=None) -> int:
     ap.add_argument("--forecast-offices", type=int, default=50,
                     help="bench/forecast_batch.py size (its own default is 500 offices)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
-    ap.add_argument("--only", default="issue,call_next,kiosk,realtime",
+    ap.add_argument("--only", default="issue,ceiling,call_next,kiosk,realtime",
                     help="which server measurements to run (default: %(default)s)")
     ap.add_argument("--no-pure", action="store_true", help="skip the printer and forecast benches")
     ap.add_argument("--root", default=None,
@@ -340,6 +351,9 @@ def print_tables(report: dict) -> None:
     for r in report["results"]:
         for x in r.get("issue", []):
             rows.append({"config": r["config"], "what": f"issue x{x['clients']}", **x})
+        if r.get("ceiling"):
+            rows.append({"config": r["config"], "what": f"GET /healthz x{r['ceiling']['clients']} (ceiling)",
+                         **r["ceiling"]})
         if r.get("call_next"):
             rows.append({"config": r["config"], "what": f"call-next x{r['call_next']['clients']}", **r["call_next"]})
     print(f"\nHTTP ({report['cpus']} CPUs shared by server and load generator)")

@@ -163,3 +163,14 @@ def test_every_setting_the_code_reads_is_documented_in_config():
                  "BABEL_TRANSLATION_DIRECTORIES", "WTF_CSRF_CHECK_DEFAULT", "WTF_CSRF_ENABLED"}
     documented = set(config.defaults())
     assert not (used - framework - documented), sorted(used - framework - documented)
+
+
+def test_serving_caps_malloc_arenas_unless_the_environment_says(monkeypatch):
+    import platform
+
+    from queue_service.cli import limit_malloc_arenas
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False  # the operator's setting wins
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    if platform.libc_ver()[0] == "glibc":
+        assert limit_malloc_arenas() is True

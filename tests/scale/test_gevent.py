@@ -76,12 +76,27 @@ def test_display_hears_a_call_and_concurrent_issuing_stays_gapless(gevent_server
             r = requests.post(f"{url}/api/v1/offices/BKS/tickets", json={"service": "KK"}, headers=staff,
                               timeout=30)
             assert r.status_code == 201, r.text
-            return r.json()["code"]
+            return r.json()
 
         with ThreadPoolExecutor(8) as pool:
-            codes = list(pool.map(issue, range(40)))
+            issued = list(pool.map(issue, range(40)))
+        codes = [t["code"] for t in issued]
         numbers = sorted(int(c.split("-")[1]) for c in codes)
         assert numbers == list(range(1, 41)), codes  # unique and gapless
+
+        # a status page (its ticket's room) hears its new position and estimate after the call: the
+        # Monte Carlo runs in the hub's thread pool on gevent
+        last = max(issued, key=lambda t: t["number"] if "number" in t else int(t["code"].split("-")[1]))
+        updates, updated = [], threading.Event()
+        phone = socketio.Client(reconnection=False)
+
+        @phone.on("ticket_updated")
+        def _updated(payload):
+            updates.append(payload)
+            if payload.get("estimate") is not None:
+                updated.set()
+
+        phone.connect(url, auth={"token": last["token"]}, transports=["websocket"], wait_timeout=10)
 
         counter = next(c for c in data["counters"] if "KK" in c["services"])
         r = requests.post(f"{url}/api/v1/counters/{counter['id']}/call-next",
@@ -89,6 +104,10 @@ def test_display_hears_a_call_and_concurrent_issuing_stays_gapless(gevent_server
         assert r.status_code == 200, r.text
         assert got.wait(10), log.read_text()[-2000:]
         assert heard[0]["id"] == r.json()["id"] and heard[0]["announcement"]["id"].startswith("Nomor antrean")
+        assert updated.wait(15), (updates, log.read_text()[-2000:])
+        assert updates[-1]["id"] == last["id"] and updates[-1]["position"] == 38  # 40 issued, 1 called
+        assert updates[-1]["estimate"]["p10"] <= updates[-1]["estimate"]["minutes"] <= updates[-1]["estimate"]["p90"]
+        phone.disconnect()
         assert requests.get(f"{url}/display/BKS", timeout=10).status_code in (200, 302, 401)
     finally:
         display.disconnect()
