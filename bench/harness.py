@@ -44,12 +44,16 @@ class Stack:
     """A running adminduk deployment on loopback. Use as a context manager."""
 
     def __init__(self, backend: str = "sqlite", processes: int = 1, extra_env: dict | None = None,
-                 workdir: str | None = None, pg=None, redis=None, root: str | os.PathLike | None = None):
+                 workdir: str | None = None, pg=None, redis=None, root: str | os.PathLike | None = None,
+                 worker: bool = False):
         if backend not in ("sqlite", "postgres"):
             raise ValueError(backend)
         self.backend = backend
         self.root = Path(root or ROOT)  # the checkout whose code the servers run (before/after comparisons)
         self.n = processes
+        #: background jobs in a separate ``adminduk worker`` process (web processes: BACKGROUND_WORKERS=false)
+        self.worker = worker
+        self.worker_proc: subprocess.Popen | None = None
         self.extra_env = dict(extra_env or {})
         self._own_dir = workdir is None
         self.dir = Path(workdir or tempfile.mkdtemp(prefix="adminduk-bench-"))
@@ -94,6 +98,12 @@ class Stack:
             self.ports.append(free_port())
             self.servers.append(None)
             self.start_process(i)
+        if self.worker:
+            log = open(self.dir / "worker.log", "ab")
+            self.worker_proc = subprocess.Popen([*CLI, "worker"], cwd=self.root, env={**os.environ, **self.env},
+                                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+            log.close()
         return self
 
     def _open_all_day(self) -> None:
@@ -110,7 +120,7 @@ class Stack:
 
     def start_process(self, i: int, timeout: float = 60) -> ServerProcess:
         env = dict(self.env)
-        if i > 0:
+        if i > 0 or self.worker:
             env["ADMINDUK_BACKGROUND_WORKERS"] = "false"
         port = self.ports[i]
         server = start_server([*CLI, "run", "--host", "127.0.0.1", "--port", str(port)],
@@ -127,6 +137,12 @@ class Stack:
         server.proc.wait(10)
 
     def stop(self) -> None:
+        if self.worker_proc is not None:
+            self.worker_proc.terminate()
+            try:
+                self.worker_proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.worker_proc.kill()
         for s in self.servers:
             if s is not None:
                 s.stop()

@@ -182,12 +182,14 @@ def main(argv=None) -> int:
                     help="raw: Engine.IO/Socket.IO frames read directly (default); socketio: python-socketio")
     ap.add_argument("--async-mode", choices=("threading", "gevent"), default="gevent",
                     help="the server's ADMINDUK_ASYNC_MODE (default: %(default)s)")
+    ap.add_argument("--jobs", choices=("worker", "inprocess"), default="inprocess",
+                    help="background jobs in the server process (default) or in an 'adminduk worker' process")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     started = time.monotonic()
-    with Stack("sqlite", 1, extra_env={"ADMINDUK_ASYNC_MODE": args.async_mode}) as stack:
+    with Stack("sqlite", 1, extra_env={"ADMINDUK_ASYNC_MODE": args.async_mode}, worker=args.jobs == "worker") as stack:
         out = measure(stack, args.clients, args.calls, args.procs, gap=args.gap, client=args.client)
-    out.update({"async_mode": args.async_mode, "cpus": os.cpu_count(), "wall_s": _r(time.monotonic() - started),
+    out.update({"async_mode": args.async_mode, "jobs": args.jobs, "cpus": os.cpu_count(), "wall_s": _r(time.monotonic() - started),
                 "target_p99_le_50ms": out["missing"] == 0 and out["p99_ms"] is not None and out["p99_ms"] <= 50})
     if not args.json:
         print(f"Socket.IO call -> display: {out['connected']} {args.client} clients in {out['client_procs']} "

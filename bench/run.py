@@ -22,7 +22,8 @@ Debian's binaries started in temporary directories, as the tests do) it measures
   bench/realtime_latency.py, spread over the server processes);
 
 with every server process started as ``ADMINDUK_ASYNC_MODE=<--async-mode> adminduk run`` (gevent by default;
-``--async-mode threading`` for the thread-per-connection server);
+``--async-mode threading`` for the thread-per-connection server) and the background jobs (print jobs, stock risk,
+webhooks, rollover) in the first server process (``--jobs worker``: in an ``adminduk worker`` process beside them);
 
 and once (they are pure, no server): printer layout time (bench/printer_bench.py) and forecast batch time
 (bench/forecast_batch.py at ``--forecast-offices`` offices). The load generator runs on the same machine as the
@@ -232,7 +233,8 @@ def run_script(args: list[str]) -> dict:
 def bench_config(backend: str, processes: int, args, pg=None, redis=None) -> dict:
     result: dict = {"config": f"{backend}:{processes}", "backend": backend, "processes": processes}
     env = {**KIOSK_ENV, "ADMINDUK_ASYNC_MODE": args.async_mode}
-    with Stack(backend, processes, extra_env=env, pg=pg, redis=redis, root=args.root) as stack:
+    with Stack(backend, processes, extra_env=env, pg=pg, redis=redis, root=args.root,
+               worker=args.jobs == "worker") as stack:
         only = set(args.only.split(","))
         if "issue" in only:
             result["issue"] = [issue_load(stack, n, args.seconds) for n in args.clients]
@@ -298,6 +300,9 @@ def main(argv=None) -> int:
                     help="display clients: raw Engine.IO/Socket.IO frames (default) or python-socketio")
     ap.add_argument("--async-mode", choices=("gevent", "threading"), default="gevent",
                     help="the servers' ADMINDUK_ASYNC_MODE (default: %(default)s)")
+    ap.add_argument("--jobs", choices=("worker", "inprocess"), default="inprocess",
+                    help="background jobs inside the first server process (default, as 'adminduk run' does) or in "
+                         "an 'adminduk worker' process beside the servers")
     ap.add_argument("--printer-tickets", type=int, default=200)
     ap.add_argument("--forecast-offices", type=int, default=50,
                     help="bench/forecast_batch.py size (its own default is 500 offices)")
