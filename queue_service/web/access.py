@@ -147,11 +147,25 @@ def require(*, roles: tuple[str, ...] = (), devices: tuple[str, ...] = (), publi
             if public:
                 return view(*args, **kwargs)
             if p.kind == "anonymous":
+                if _sign_in_page():
+                    from queue_service.extensions import login
+                    return login.unauthorized()  # to /login?next=<this page>
                 abort(401, description="Please sign in or send a valid token.")
             abort(403, description="You are not allowed to do this.")
         return wrapper
 
     return decorator
+
+
+#: pages whose anonymous visitor is a device, not a person who can sign in: their 401 page says how to pair
+DEVICE_BLUEPRINTS = ("display", "kiosk")
+
+
+def _sign_in_page() -> bool:
+    """An anonymous browser asking for a staff page (a manager opening /manager on Monday morning) is sent to
+    the sign-in page and back; API calls, form posts and device pages get their 401."""
+    return (request.method in ("GET", "HEAD") and not request.path.startswith("/api/")
+            and request.blueprint not in DEVICE_BLUEPRINTS)
 
 
 def office_or_404(code: str) -> Office:

@@ -373,7 +373,9 @@ def test_display_device_filters_and_pairing_link(admin_app, as_admin, api):
 
 def test_clerk_and_anonymous_are_refused(admin_app, demo):
     anon = admin_app.test_client()
-    assert anon.get("/admin/").status_code == 401
+    r = anon.get("/admin/")
+    assert r.status_code == 302 and "/login?next=" in r.headers["Location"]  # a person: to the sign-in page
+    assert anon.post("/admin/offices/BKS/devices/new", data={"kind": "kiosk", "name": "x"}).status_code in (400, 401)
     clerk = sign_in(admin_app, demo, "petugas1")
     for path in ("/admin/", "/admin/users", "/admin/offices/BKS/services", "/admin/offices/BKS/devices"):
         assert clerk.get(path).status_code == 403, path
