@@ -302,3 +302,18 @@ def test_finish_hook_via_the_counter_api(api, app, stocked):
     with app.app_context():
         rule = db.session.scalar(select(ServiceConsumption).where(ServiceConsumption.caps_quota))
         assert rule.reserve == 20
+
+
+def test_a_manager_signed_out_is_sent_to_sign_in_and_back(app, demo, stocked):
+    c = app.test_client()
+    r = c.get("/manager/BKS/ledger")
+    assert r.status_code == 302 and "/login?next=" in r.headers["Location"]
+    page = c.get(r.headers["Location"])
+    assert page.status_code == 200
+    from tests.realtime.conftest import csrf_from
+    pw = next(u["password"] for u in demo["users"] if u["username"] == "manajer")
+    back = c.post(r.headers["Location"], data={"username": "manajer", "password": pw,
+                                               "csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert back.status_code == 302, back.get_data(as_text=True)[-1500:]
+    assert back.status_code == 302 and back.headers["Location"].endswith("/manager/BKS/ledger")
+    assert app.test_client().get("/api/v1/offices/BKS/stock").status_code == 401  # the API still answers 401
