@@ -6,6 +6,7 @@ from queue_service.models.core import (
     Counter,
     Device,
     JobLease,
+    LoginFailure,
     Office,
     Service,
     Setting,
@@ -18,6 +19,6 @@ from queue_service.models.core import (
 )
 
 __all__ = [
-    "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "JobLease", "Office", "Service", "Setting", "Ticket",
+    "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "JobLease", "LoginFailure", "Office", "Service", "Setting", "Ticket",
     "TicketEvent", "TicketSequence", "User", "counter_services", "user_offices",
 ]

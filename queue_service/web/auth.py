@@ -1,9 +1,8 @@
 """Staff sign-in (Flask-Login sessions), sign-out and the language switch."""
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-from threading import Lock
+import hashlib
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -11,12 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from queue_service.extensions import db, login
-from queue_service.models import User
+from queue_service.models import LoginFailure, User
 from queue_service.services.security import check_password
 
 bp = Blueprint("auth", __name__)
@@ -30,30 +29,34 @@ class LoginForm(FlaskForm):
 
 
 class LoginThrottle:
-    """At most ``limit`` failed sign-ins per (address, username) in ``window`` seconds."""
+    """At most ``limit`` failed sign-ins per (address, username) in ``window`` seconds.
+
+    Failures are rows in ``login_failure`` (the key hashed), so every process of a deployment counts the same
+    attempts: an attacker does not get ``limit`` tries per process behind the load balancer."""
 
     def __init__(self, limit: int = 5, window: float = 300.0):
         self.limit, self.window = limit, window
-        self._fails: dict[tuple[str, str], deque] = defaultdict(deque)
-        self._lock = Lock()
 
-    def _prune(self, key, now):
-        q = self._fails[key]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
+    @staticmethod
+    def digest(key: tuple[str, str]) -> str:
+        return hashlib.sha256("\n".join(key).encode()).hexdigest()
 
-    def blocked(self, key) -> bool:
-        with self._lock:
-            return len(self._prune(key, time.monotonic())) >= self.limit
+    def blocked(self, key: tuple[str, str]) -> bool:
+        since = datetime.now(timezone.utc) - timedelta(seconds=self.window)
+        count = db.session.scalar(select(func.count(LoginFailure.id)).where(
+            LoginFailure.key == self.digest(key), LoginFailure.at > since))
+        return count >= self.limit
 
-    def failed(self, key) -> None:
-        with self._lock:
-            self._prune(key, time.monotonic()).append(time.monotonic())
+    def failed(self, key: tuple[str, str]) -> None:
+        """Record a failure now, in a transaction of its own (the sign-in page changes nothing else)."""
+        now = datetime.now(timezone.utc)
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at <= now - timedelta(seconds=self.window)))
+        db.session.add(LoginFailure(key=self.digest(key), at=now))
+        db.session.commit()
 
-    def reset(self, key) -> None:
-        with self._lock:
-            self._fails.pop(key, None)
+    def reset(self, key: tuple[str, str]) -> None:
+        """Forget the failures of ``key`` (a successful sign-in); committed with the caller's transaction."""
+        db.session.execute(delete(LoginFailure).where(LoginFailure.key == self.digest(key)))
 
 
 throttle = LoginThrottle()
@@ -96,6 +99,7 @@ def login_page():
         user = db.session.scalar(select(User).where(func.lower(User.username) == username))
         if user is not None and user.active and check_password(user.password_hash, form.password.data):
             throttle.reset(key)
+            db.session.commit()
             session.clear()
             login_user(user)
             if user.locale:

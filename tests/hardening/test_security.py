@@ -266,11 +266,26 @@ def test_without_proxy_fix_forwarded_headers_are_ignored(app):
 
 
 @pytest.fixture
-def fresh_throttle():
+def fresh_throttle(world):
+    from queue_service.models import LoginFailure
     from queue_service.web import auth
-    auth.throttle._fails.clear()
+
+    def clear():
+        with world.app.app_context():
+            db.session.query(LoginFailure).delete()
+            db.session.commit()
+    clear()
     yield auth.throttle
-    auth.throttle._fails.clear()
+    clear()
+
+
+def _blocked(app, key):
+    from queue_service.web import auth
+    with app.app_context():
+        try:
+            return auth.throttle.blocked(key)
+        finally:
+            db.session.remove()
 
 
 def _try(client, username, password):
@@ -292,16 +307,37 @@ def test_login_throttle(world, fresh_throttle):
     assert _try(app.test_client(), "petugas3", world.bks.password("petugas3")).status_code == 302
     # ... and per address: another address (through the proxy fix) is not blocked
     key = ("127.0.0.1", "petugas2")
-    assert fresh_throttle.blocked(key)
-    assert not fresh_throttle.blocked(("10.0.0.7", "petugas2"))
+    assert _blocked(app, key)
+    assert not _blocked(app, ("10.0.0.7", "petugas2"))
     # user names are compared case-insensitively, so "PETUGAS2" is the same key
     assert _try(app.test_client(), "PETUGAS2", good).status_code == 429
-    # after the window the right password works again and clears the count
-    for q in fresh_throttle._fails.values():
-        for i in range(len(q)):
-            q[i] -= fresh_throttle.window + 1
+    from datetime import timedelta
+
+    from queue_service.models import LoginFailure
+    with app.app_context():  # stored hashed: neither the address nor the user name is in the table
+        rows = db.session.query(LoginFailure).all()
+        assert len(rows) == fresh_throttle.limit and all("petugas2" not in r.key for r in rows)
+        for r in rows:  # after the window the right password works again and clears the count
+            r.at -= timedelta(seconds=fresh_throttle.window + 1)
+        db.session.commit()
     assert _try(client, "petugas2", good).status_code == 302
-    assert key not in fresh_throttle._fails
+    with app.app_context():
+        assert db.session.query(LoginFailure).filter_by(key=fresh_throttle.digest(key)).count() == 0
+
+
+def test_login_throttle_is_shared_by_processes_on_one_database(world, fresh_throttle, tmp_path):
+    """A second app on the same database (another process behind the load balancer) sees the same count."""
+    app = world.app
+    other = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, WTF_CSRF_ENABLED=True)
+    for i in range(fresh_throttle.limit):
+        c = (app if i % 2 else other).test_client()
+        assert _try(c, "petugas2", "salah-salah-salah").status_code == 401
+    for a in (app, other):
+        assert _try(a.test_client(), "petugas2", world.bks.password("petugas2")).status_code == 429
+    from queue_service.web.auth import LoginThrottle
+    with other.app_context():  # a throttle that has seen nothing itself reads the count from the database
+        assert LoginThrottle().blocked(("127.0.0.1", "petugas2"))
+        db.session.remove()
 
 
 def test_login_throttle_counts_unknown_users_too(world, fresh_throttle):
