@@ -27,3 +27,18 @@ def counter_for():
     def pick(demo: dict, service: str) -> dict:
         return next(c for c in demo["counters"] if service in c["services"])
     return pick
+
+
+@pytest.fixture
+def foreign_counter(app) -> int:
+    """A counter of another office (KTB, "Kota Bekasi"): the demo clerks must not reach it."""
+    from queue_service.extensions import db
+    from queue_service.models import Counter, Office
+    with app.app_context():
+        other = Office(code="KTB", name="Kota Bekasi")
+        db.session.add(other)
+        db.session.flush()
+        counter = Counter(office_id=other.id, number=1, name="Loket 1")
+        db.session.add(counter)
+        db.session.commit()
+        return counter.id

@@ -74,14 +74,8 @@ def test_heartbeat_keeps_a_counter_open_and_a_silent_one_closes(app, api, demo, 
     assert _counter(app, kk["id"])[0] is not None
 
 
-def test_heartbeat_is_for_the_clerks_own_office(app, api, demo, counter_for):
-    with app.app_context():
-        other = Office(code="KTB", name="Kota Bekasi")
-        db.session.add(other)
-        db.session.flush()
-        db.session.add(Counter(office_id=other.id, number=1, name="Loket 1"))
-        db.session.commit()
-        foreign = db.session.query(Counter).filter_by(office_id=other.id).one().id
+def test_heartbeat_is_for_the_clerks_own_office(app, api, demo, foreign_counter):
+    foreign = foreign_counter
     c = app.test_client()
     csrf = login(c, demo, "petugas1")
     assert c.post(f"/counter/{foreign}/heartbeat", json={}, headers={"X-CSRFToken": csrf}).status_code == 403

@@ -20,14 +20,8 @@ def json_block(html: str, element_id: str):
     return json.loads(m.group(1))
 
 
-def test_counter_console_pages_and_office_isolation(app, api, demo, counter_for):
-    with app.app_context():
-        other = Office(code="KTB", name="Kota Bekasi")
-        db.session.add(other)
-        db.session.flush()
-        db.session.add(Counter(office_id=other.id, number=1, name="Loket 1"))
-        db.session.commit()
-        foreign = db.session.query(Counter).filter_by(office_id=other.id).one().id
+def test_counter_console_pages_and_office_isolation(app, api, demo, counter_for, foreign_counter):
+    foreign = foreign_counter
     anon = app.test_client()
     assert anon.get("/counter").status_code == 302  # to the login page
     c = app.test_client()

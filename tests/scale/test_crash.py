@@ -9,15 +9,11 @@ counter calls, restart it on the same database:
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 import requests
@@ -25,35 +21,18 @@ import socketio
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import open_all_day
 from tests.plugins.servers import free_port, start_server
+from tests.scale.deploy import CLI, ROOT, seeded_sqlite
 
 pytestmark = [pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "queue_service.cli"]
 SERVICES = ["REKAM", "KK", "KIA", "SUKET"]
 
 
-def _tokens(data):
-    out = {u["username"]: u["api_token"] for u in data["users"]}
-    out.update({d["kind"]: d["token"] for d in data["devices"]})
-    return out
-
-
 def test_kill_9_during_a_burst_loses_nothing_acknowledged(tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'adminduk.db'}"
-    env = {"ADMINDUK_SECRET_KEY": "crash-test", "ADMINDUK_DATABASE_URL": db_url,
-           "ADMINDUK_INSTANCE_PATH": str(tmp_path / "instance"), "ADMINDUK_LOG_LEVEL": "WARNING"}
-    full_env = {**os.environ, **env}
-    subprocess.run([*CLI, "init-db"], cwd=ROOT, env=full_env, check=True, capture_output=True)
-    data = json.loads(subprocess.run([*CLI, "seed-demo", "--json"], cwd=ROOT, env=full_env, check=True,
-                                     capture_output=True, text=True).stdout)
+    env, data, tokens = seeded_sqlite(tmp_path, ADMINDUK_LOG_LEVEL="WARNING")
+    db_url = env["ADMINDUK_DATABASE_URL"]
     engine = create_engine(db_url)
-    with Session(engine) as session:  # the real clock runs: keep the office open
-        open_all_day(session)
-        session.commit()
-    tokens = _tokens(data)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
 

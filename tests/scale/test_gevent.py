@@ -8,51 +8,28 @@ simple-websocket), started for real on 127.0.0.1 on a SQLite file.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
-from tests.conftest import open_all_day
 from tests.plugins.servers import free_port, start_server
+from tests.scale.deploy import CLI, ROOT, seeded_sqlite
 
 pytestmark = [pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "queue_service.cli"]
 
 
 @pytest.fixture
 def gevent_server(tmp_path):
-    env = {"ADMINDUK_SECRET_KEY": "gevent-test-secret", "ADMINDUK_ASYNC_MODE": "gevent",
-           "ADMINDUK_DATABASE_URL": f"sqlite:///{tmp_path / 'g.sqlite3'}",
-           "ADMINDUK_INSTANCE_PATH": str(tmp_path / "instance"),
-           "ADMINDUK_PUBLIC_URL": "https://antrean.example.go.id"}
-    full_env = {**os.environ, **env}
-    subprocess.run([*CLI, "init-db"], cwd=ROOT, env=full_env, check=True, capture_output=True)
-    data = json.loads(subprocess.run([*CLI, "seed-demo", "--json"], cwd=ROOT, env=full_env, check=True,
-                                     capture_output=True, text=True).stdout)
-    engine = create_engine(env["ADMINDUK_DATABASE_URL"])
-    with Session(engine) as session:  # the real clock runs: keep the office open
-        open_all_day(session)
-        session.commit()
-    engine.dispose()
+    env, data, tokens = seeded_sqlite(tmp_path, ADMINDUK_ASYNC_MODE="gevent")
     port = free_port()
     server = start_server([*CLI, "run", "--host", "127.0.0.1", "--port", str(port)],
                           url=f"http://127.0.0.1:{port}/healthz", env=env, cwd=ROOT,
                           log_path=tmp_path / "server.log", timeout=60)
-    tokens = {u["username"]: u["api_token"] for u in data["users"]}
-    tokens.update({d["kind"]: d["token"] for d in data["devices"]})
     try:
         yield f"http://127.0.0.1:{port}", data, tokens, tmp_path / "server.log"
     finally:

@@ -3,43 +3,21 @@
 announces the next call made through the restarted server."""
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
-from tests.conftest import open_all_day
 from tests.plugins.browser import save_artifact
 from tests.plugins.servers import free_port, start_server
+from tests.scale.deploy import CLI, ROOT, seeded_sqlite
 
 pytestmark = [pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "queue_service.cli"]
-
 
 def test_display_reconnects_and_resyncs_after_a_server_restart(tmp_path, browser):
-    db_url = f"sqlite:///{tmp_path / 'adminduk.db'}"
-    env = {"ADMINDUK_SECRET_KEY": "restart-test", "ADMINDUK_DATABASE_URL": db_url,
-           "ADMINDUK_INSTANCE_PATH": str(tmp_path / "instance"), "ADMINDUK_ASYNC_MODE": "gevent"}
-    full_env = {**os.environ, **env}
-    subprocess.run([*CLI, "init-db"], cwd=ROOT, env=full_env, check=True, capture_output=True)
-    data = json.loads(subprocess.run([*CLI, "seed-demo", "--json"], cwd=ROOT, env=full_env, check=True,
-                                     capture_output=True, text=True).stdout)
-    engine = create_engine(db_url)
-    with Session(engine) as session:  # the real clock runs: keep the office open
-        open_all_day(session)
-        session.commit()
-    engine.dispose()
-    tokens = {u["username"]: u["api_token"] for u in data["users"]}
-    tokens.update({d["kind"]: d["token"] for d in data["devices"]})
+    env, data, tokens = seeded_sqlite(tmp_path, ADMINDUK_ASYNC_MODE="gevent")
     counter = next(c for c in data["counters"] if "KK" in c["services"])
     port = free_port()
     base = f"http://127.0.0.1:{port}"
