@@ -79,7 +79,9 @@ def test_kiosk_to_counter_keyboard_to_display_and_status_page(live_server, brows
 
         counter = _counter(s, "KK")
         s.login(clerk, "petugas1")
-        clerk.goto(f"{s.url}/counter?counter={counter['id']}")
+        with clerk.expect_response(lambda r: r.url.endswith(f"/counter/{counter['id']}/heartbeat")) as beat:
+            clerk.goto(f"{s.url}/counter?counter={counter['id']}")
+        assert beat.value.status == 204  # the console says at once that the clerk is at the counter
         clerk.wait_for_selector("#conn[data-state=connected]")
         clerk.wait_for_function("document.querySelector('#waiting-rows').textContent.includes('1')")
         clerk.locator("body").press("n")  # the keyboard shortcut, no mouse

@@ -167,6 +167,7 @@
   function heartbeat() {
     Adminduk.postJSON("/counter/" + counterId + "/heartbeat", {}).catch(function () { /* offline: next time */ });
   }
+  heartbeat();  // at once: a counter left open yesterday must not be closed as away in the next minute
   window.setInterval(heartbeat, 60000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { heartbeat(); } });
   render();
