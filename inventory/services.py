@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -386,9 +386,12 @@ def pending_deliveries(session: Session, office: Office, item: StockItem | None 
 # --------------------------------------------------------------------------- the counter's finish hook
 
 
+_CONSUMPTIONS = (select(ServiceConsumption).where(ServiceConsumption.service_id == bindparam("service_id"))
+                 .order_by(ServiceConsumption.id))  # built once: asked on every ticket issued (the quota cap)
+
+
 def consumptions_for(session: Session, service_id: int) -> list[ServiceConsumption]:
-    return list(session.scalars(select(ServiceConsumption).where(ServiceConsumption.service_id == service_id)
-                                .order_by(ServiceConsumption.id)))
+    return list(session.scalars(_CONSUMPTIONS, {"service_id": service_id}))
 
 
 def finish_hook(session: Session, ticket: Ticket, now: datetime, data: dict, *,

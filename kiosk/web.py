@@ -48,7 +48,7 @@ PRIORITIES = (None, "lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencan
 
 def _kiosk_device() -> Device | None:
     p = principal()
-    if p.kind == "device" and p.device.kind == "kiosk":
+    if p.kind == "device" and p.device_kind == "kiosk":
         return p.device
     return None
 

@@ -104,6 +104,11 @@ SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_HTTPONLY = True
 WTF_CSRF_TIME_LIMIT = None
 
+#: Seconds a resolved device or API token is remembered by a process (it is sent with every request). A
+#: revocation, role change or deactivation takes effect at once in the process that made it, and within
+#: this time in the other processes of a deployment. 0 = ask the database every time.
+PRINCIPAL_CACHE_SECONDS = 10
+
 #: Behind a reverse proxy (nginx): trust its X-Forwarded-For/-Proto/-Host headers (one hop).
 PROXY_FIX = False
 

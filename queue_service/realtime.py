@@ -118,7 +118,7 @@ def emit(events: Iterable[Event]) -> None:
             _send(event.name, payload, event.office, audience, event.ticket_token)
         except Exception:  # a push failing must never undo or fail a committed command
             log.exception("could not emit %s", event.name)
-    if enrich and last_change and current_app.config.get("LIVE_ETA_UPDATES", True):
+    if enrich and last_change and current_app.config.get("LIVE_ETA_UPDATES", True) and status_pages_listening():
         for office in last_change:
             schedule_eta_updates(app, office)
 
@@ -249,13 +249,10 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
     from queue_service.models import Office, Ticket
     from queue_service.services.waits import build_snapshot, estimate_snapshot
 
-    one_process = not current_app.config.get("MESSAGE_QUEUE")
-    if only_changed and one_process:
-        # this process holds every connection: when no status page listens at all, there is nothing to do
-        # (not even the snapshot, which reads every waiting ticket and the service-time history)
-        listening = _local_rooms()
-        if listening is not None and not any(room.startswith("ticket:") for room in listening):
-            return 0
+    if only_changed and not status_pages_listening():
+        # this process holds every connection and no status page listens: nothing to do (not even the
+        # snapshot, which reads every waiting ticket and the service-time history)
+        return 0
 
     # read in a short session of its own and run the Monte Carlo after it ended: on SQLite a transaction
     # holds the write lock, and the estimate takes long enough to stall every ticket issued meanwhile
@@ -269,9 +266,9 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
             return 0
         rows = session.execute(select(Ticket.id, Ticket.token, Ticket.code).where(
             Ticket.id.in_([w.id for w in snapshot.waiting]), Ticket.status == "waiting")).all()
-    if only_changed and one_process:
+    if only_changed and not current_app.config.get("MESSAGE_QUEUE"):
         # one process: it holds every connection, so skip the estimate when none of these tickets' pages listens
-        listening = _local_rooms()
+        listening = _rooms_with_members()
         if listening is not None and not any(ticket_room(token) in listening for _, token, _ in rows):
             return 0
     estimates = _cpu_bound(estimate_snapshot, snapshot)
@@ -301,10 +298,22 @@ def _cpu_bound(fn, *args):
     return fn(*args)
 
 
-def _local_rooms() -> set[str] | None:
+def _rooms_with_members() -> set[str] | None:
     """Rooms of this process's Socket.IO server that have someone in them (None if unknown)."""
     try:
         rooms = socketio.server.manager.rooms.get("/", {})
         return {name for name, members in rooms.items() if name and members}
     except Exception:  # another manager layout: do not skip anything
         return None
+
+
+def status_pages_listening() -> bool:
+    """False only when this process is the whole deployment (no message queue) and no status page is
+    connected to it: then position/ETA pushes have no one to reach."""
+    if current_app.config.get("MESSAGE_QUEUE"):
+        return True
+    try:
+        rooms = socketio.server.manager.rooms.get("/", {})
+        return any(members and name and name.startswith("ticket:") for name, members in rooms.items())
+    except Exception:  # another manager layout: do not skip anything
+        return True

@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_service.domain import status as st
 from queue_service.domain.clock import office_day
@@ -50,14 +51,15 @@ DEFAULT_POLICY = QueuePolicy()
 
 # --------------------------------------------------------------------------- helpers
 
-def _insert_for(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+_EVENT_INSERT = insert(TicketEvent.__table__)
+_TICKET_INSERT = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
 
 
 def _log(session: Session, ticket: Ticket, action: str, actor: str, now: datetime,
          counter_id: int | None = None, detail: str = "") -> None:
-    session.add(TicketEvent(ticket_id=ticket.id, action=action, actor=actor[:80],
-                            counter_id=counter_id, detail=detail[:200], at=now))
+    """One row of the ticket's history (a plain INSERT: the ticket row already exists)."""
+    session.execute(_EVENT_INSERT, {"ticket_id": ticket.id, "action": action, "actor": actor[:80],
+                                    "counter_id": counter_id, "detail": detail[:200], "at": now})
 
 
 def ticket_payload(ticket: Ticket, *, position: int | None = None) -> dict:
@@ -116,41 +118,58 @@ def issued_today(session: Session, service: Service, day: date) -> int:
             TicketSequence.service_day == day)) or 0
 
 
+def _position_statement(kind: str):
+    """People ahead, counted by one prepared statement per policy case (built once: building a statement
+    costs more than SQLite takes to run it)."""
+    t = Ticket.__table__.c
+    earlier = (t.queued_at < bindparam("queued_at")) | ((t.queued_at == bindparam("queued_at")) & (t.id < bindparam("id")))
+    cond = {"fifo": earlier,
+            "strict_priority": t.priority_group.is_not(None) & earlier,
+            "strict_regular": t.priority_group.is_not(None) | earlier}[kind]
+    return select(func.count(t.id)).where(
+        t.office_id == bindparam("office_id"), t.service_id == bindparam("service_id"),
+        t.service_day == bindparam("day"), t.status == st.Status.WAITING, t.id != bindparam("id"), cond)
+
+
+_POSITION = {kind: _position_statement(kind) for kind in ("fifo", "strict_priority", "strict_regular")}
+
+
 def position_of(session: Session, ticket: Ticket) -> int | None:
     """People ahead of a waiting ticket in its service's order (None once it is no longer waiting)."""
     if ticket.status != st.Status.WAITING:
         return None
+    session.flush()  # the count reads the database: pending changes first
     policy = parse_policy(ticket.service.priority_policy)
-    base = select(func.count(Ticket.id)).where(
-        Ticket.office_id == ticket.office_id, Ticket.service_id == ticket.service_id,
-        Ticket.service_day == ticket.service_day, Ticket.status == st.Status.WAITING,
-        Ticket.id != ticket.id)
-    earlier = (Ticket.queued_at < ticket.queued_at) | (
-        (Ticket.queued_at == ticket.queued_at) & (Ticket.id < ticket.id))
     if policy.kind == "strict":
-        if ticket.priority_group:
-            cond = Ticket.priority_group.is_not(None) & earlier
-        else:
-            cond = Ticket.priority_group.is_not(None) | earlier
+        kind = "strict_priority" if ticket.priority_group else "strict_regular"
     else:
-        cond = earlier
-    return session.scalar(base.where(cond)) or 0
+        kind = "fifo"
+    return session.scalar(_POSITION[kind], {
+        "office_id": ticket.office_id, "service_id": ticket.service_id, "day": ticket.service_day,
+        "queued_at": ticket.queued_at, "id": ticket.id}) or 0
 
 
 # --------------------------------------------------------------------------- issue
 
+def _bump_statement(insert_for):
+    seq = TicketSequence.__table__
+    return (insert_for(seq)
+            .values(office_id=bindparam("office_id"), series=bindparam("series"), service_day=bindparam("day"),
+                    last_number=bindparam("step"), issued=1, regular_streak=0)
+            .on_conflict_do_update(index_elements=[seq.c.office_id, seq.c.series, seq.c.service_day],
+                                   set_={"last_number": seq.c.last_number + bindparam("step"),
+                                         "issued": seq.c.issued + 1})
+            .returning(seq.c.issued, seq.c.last_number))
+
+
+_BUMP = {"postgresql": _bump_statement(pg_insert), "sqlite": _bump_statement(sqlite_insert)}
+
+
 def _bump(session: Session, office_id: int, series: str, day: date, *, numbered: bool) -> tuple[int, int]:
     """One atomic upsert on the (office, series, day) row: returns (issued, last_number)."""
-    insert = _insert_for(session)
-    seq = TicketSequence.__table__
-    step = 1 if numbered else 0
-    stmt = (insert(seq)
-            .values(office_id=office_id, series=series, service_day=day, last_number=step,
-                    issued=1, regular_streak=0)
-            .on_conflict_do_update(index_elements=[seq.c.office_id, seq.c.series, seq.c.service_day],
-                                   set_={"last_number": seq.c.last_number + step, "issued": seq.c.issued + 1})
-            .returning(seq.c.issued, seq.c.last_number))
-    issued, last = session.execute(stmt).one()
+    stmt = _BUMP["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    issued, last = session.execute(stmt, {"office_id": office_id, "series": series, "day": day,
+                                          "step": 1 if numbered else 0}).one()
     return issued, last
 
 
@@ -181,13 +200,19 @@ def issue_ticket(session: Session, *, office: Office, service: Service, now: dat
         _, number = _bump(session, office.id, priority_series, day, numbered=True)
     series = priority_series or service.prefix
 
-    ticket = Ticket(office_id=office.id, service_id=service.id, origin_service_id=service.id,
-                    series=series, service_day=day, number=number, code=ticket_code(series, number),
-                    status=st.Status.WAITING, priority_group=priority, token=ticket_token(),
-                    issued_at=now, queued_at=now, device_id=device_id)
-    ticket.office, ticket.service, ticket.origin_service = office, service, service
+    values = {"office_id": office.id, "service_id": service.id, "origin_service_id": service.id, "series": series,
+              "service_day": day, "number": number, "code": ticket_code(series, number), "status": st.Status.WAITING,
+              "priority_group": priority, "token": ticket_token(), "issued_at": now, "queued_at": now,
+              "called_at": None, "started_at": None, "finished_at": None, "counter_id": None, "requeues": 0,
+              "device_id": device_id}
+    # a plain INSERT, then the row handed to the session as already stored (every column known): the
+    # unit of work would spend more than the rest of the issue on bookkeeping for this one new row
+    values["id"] = session.execute(_TICKET_INSERT, values).scalar_one()
+    ticket = Ticket(**values)
+    make_transient_to_detached(ticket)
     session.add(ticket)
-    session.flush()
+    for key, value in (("office", office), ("service", service), ("origin_service", service), ("counter", None)):
+        set_committed_value(ticket, key, value)
     _log(session, ticket, "issue", actor, now, detail=priority or "")
     position = position_of(session, ticket)
     event = _event("ticket_issued", ticket, position=position)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
-from flask import abort, g, has_request_context, request
+from flask import abort, current_app, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, event, inspect, select
+from sqlalchemy.orm import Session, joinedload
 
 from queue_service.db import SAFE_METHODS, write_apart
 from queue_service.extensions import db
@@ -28,26 +29,42 @@ DEVICE_TOKEN_PREFIXES = ("kio_", "dsp_")
 
 @dataclass
 class Principal:
-    kind: str  # "user" | "device" | "anonymous"
-    user: User | None = None
-    device: Device | None = None
+    """Who is asking, as plain values (so that a resolved token can be remembered between requests);
+    ``user`` and ``device`` load the ORM rows on first use, in the request's own session."""
+
+    kind: str  # "user" | "device" | "anonymous" | "invalid"
+    user_id: int | None = None
+    device_id: int | None = None
+    role: str | None = None  # staff only
+    device_kind: str | None = None  # "kiosk" | "display"
+    name: str = ""  # user name or device name
     via_token: bool = False
-    office_ids: set[int] = field(default_factory=set)
+    office_ids: frozenset[int] = frozenset()
+    _user: User | None = field(default=None, repr=False, compare=False)
+    _device: Device | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def user(self) -> User | None:
+        if self._user is None and self.user_id is not None:
+            self._user = db.session.get(User, self.user_id)
+        return self._user
+
+    @property
+    def device(self) -> Device | None:
+        if self._device is None and self.device_id is not None:
+            self._device = db.session.get(Device, self.device_id)
+        return self._device
 
     @property
     def is_admin(self) -> bool:
-        return self.user is not None and self.user.role == "admin"
-
-    @property
-    def role(self) -> str | None:
-        return self.user.role if self.user else None
+        return self.role == "admin"
 
     @property
     def actor(self) -> str:
-        if self.user is not None:
-            return f"user:{self.user.username}"
-        if self.device is not None:
-            return f"device:{self.device.name}"
+        if self.user_id is not None:
+            return f"user:{self.name}"
+        if self.device_id is not None:
+            return f"device:{self.name}"
         return "anonymous"
 
     def can_access(self, office: Office | int) -> bool:
@@ -55,12 +72,23 @@ class Principal:
         return self.is_admin or office_id in self.office_ids
 
     def has_role(self, *roles: str) -> bool:
-        if self.user is None:
+        if self.user_id is None:
             return False
-        return self.user.role == "admin" or self.user.role in roles
+        return self.role == "admin" or self.role in roles
 
 
 ANONYMOUS = Principal("anonymous")
+INVALID = Principal("invalid")
+
+
+def _for_user(user: User, *, via_token: bool = False) -> Principal:
+    return Principal("user", user_id=user.id, role=user.role, name=user.username, via_token=via_token,
+                     office_ids=frozenset(o.id for o in user.offices), _user=user)
+
+
+def _for_device(device: Device) -> Principal:
+    return Principal("device", device_id=device.id, device_kind=device.kind, name=device.name, via_token=True,
+                     office_ids=frozenset({device.office_id}), _device=device)
 
 
 def bearer_token() -> str | None:
@@ -71,25 +99,106 @@ def bearer_token() -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------- resolved tokens, remembered
+
+class TokenCache:
+    """Resolved tokens (digest -> Principal without ORM rows) for ``PRINCIPAL_CACHE_SECONDS``.
+
+    A kiosk or a script sends its token with every request; resolving it is two queries, a fifth of an
+    API call's cost. A change to users, API tokens or devices committed by *this* process (revoke, role,
+    deactivation, re-pairing) empties every cache at once (:func:`_watch_credentials`); one committed by
+    another process of the deployment takes effect within the TTL. Unknown tokens are never remembered."""
+
+    def __init__(self, ttl: float, size: int = 4096):
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[float, int, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        hit = self._entries.get(digest)
+        if hit is None:
+            return None
+        expires, generation, p = hit
+        if generation != _generation[0] or expires < time.monotonic():
+            self._entries.pop(digest, None)
+            return None
+        return replace(p)  # a fresh object per request: its ORM rows load in that request's session
+
+    def put(self, digest: str, p: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[digest] = (time.monotonic() + self.ttl, _generation[0], replace(p, _user=None, _device=None))
+
+
+#: bumped after any commit that changed a user, an API token or a device (every TokenCache starts over)
+_generation = [0]
+_CREDENTIALS = {User: ("username", "role", "active", "offices"), ApiToken: ("token_hash", "revoked_at", "user_id"),
+                Device: ("token_hash", "revoked_at", "kind", "name", "office_id")}
+
+
+@event.listens_for(Session, "before_flush")
+def _watch_credentials(session, _flush_context, _instances) -> None:
+    if session.info.get("credentials_changed"):
+        return
+    for obj in (*session.new, *session.deleted):
+        if type(obj) in _CREDENTIALS:
+            session.info["credentials_changed"] = True
+            return
+    for obj in session.dirty:
+        attrs = _CREDENTIALS.get(type(obj))
+        if attrs and any(inspect(obj).attrs[a].history.has_changes() for a in attrs):
+            session.info["credentials_changed"] = True
+            return
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_credentials(session) -> None:
+    if session.info.pop("credentials_changed", False):
+        _generation[0] += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_credentials(session) -> None:
+    session.info.pop("credentials_changed", None)
+
+
+def _token_cache() -> TokenCache:
+    cache = current_app.extensions.get("adminduk_tokens")
+    if cache is None:
+        cache = current_app.extensions["adminduk_tokens"] = TokenCache(
+            float(current_app.config.get("PRINCIPAL_CACHE_SECONDS", 10)))
+    return cache
+
+
 def principal_from_token(token: str, *, touch: bool = True) -> Principal | None:
     """Resolve a device or staff API token (both stored hashed). None when unknown or revoked."""
     digest = token_hash(token)
+    cache = _token_cache()
+    found = cache.get(digest)
+    if found is None:
+        found = _resolve(token, digest, touch)
+        if found is not None:
+            cache.put(digest, found)
+    return found
+
+
+def _resolve(token: str, digest: str, touch: bool) -> Principal | None:
     now = datetime.now(timezone.utc)
     # the prefix says which table holds it (services.security.new_token): staff tokens skip the device lookup
     if not token.startswith(STAFF_TOKEN_PREFIX):
         device = db.session.scalar(select(Device).where(Device.token_hash == digest, Device.revoked_at.is_(None)))
         if device is not None:
-            return Principal("device", device=device, via_token=True, office_ids={device.office_id})
+            return _for_device(device)
         if token.startswith(DEVICE_TOKEN_PREFIXES):
             return None
     api = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
-                            .options(joinedload(ApiToken.user)))  # token and user in one statement
+                            .options(joinedload(ApiToken.user).selectinload(User.offices)))
     if api is not None and api.user.active:
         if touch and (api.last_used_at is None or (now - api.last_used_at).total_seconds() > 300):
             _touch(api, now)
-        return Principal("user", user=api.user, via_token=True, office_ids={o.id for o in api.user.offices})
+        return _for_user(api.user, via_token=True)
     return None
-
 
 def _touch(api: ApiToken, now: datetime) -> None:
     """Record when a staff token was last used (at most every 5 minutes). A request that changes something
@@ -116,7 +225,7 @@ def principal() -> Principal:
     result = ANONYMOUS
     token = bearer_token()
     if token is not None:
-        result = principal_from_token(token) or Principal("invalid")
+        result = principal_from_token(token) or INVALID
     elif request.cookies.get("adminduk_device"):
         result = principal_from_token(request.cookies["adminduk_device"], touch=False) or ANONYMOUS
         if current_user.is_authenticated:  # staff logged in on a paired device: staff wins
@@ -128,7 +237,7 @@ def principal() -> Principal:
 
 
 def _user_principal(user: User) -> Principal:
-    return Principal("user", user=user, office_ids={o.id for o in user.offices})
+    return _for_user(user)
 
 
 def require(*, roles: tuple[str, ...] = (), devices: tuple[str, ...] = (), public: bool = False):
@@ -142,7 +251,7 @@ def require(*, roles: tuple[str, ...] = (), devices: tuple[str, ...] = (), publi
                 abort(401, description="The token is unknown or has been revoked.")
             if p.kind == "user" and (not roles or p.has_role(*roles)):
                 return view(*args, **kwargs)
-            if p.kind == "device" and p.device.kind in devices:
+            if p.kind == "device" and p.device_kind in devices:
                 return view(*args, **kwargs)
             if public:
                 return view(*args, **kwargs)
@@ -168,8 +277,11 @@ def _sign_in_page() -> bool:
             and request.blueprint not in DEVICE_BLUEPRINTS)
 
 
+_OFFICE_BY_CODE = select(Office).where(Office.code == bindparam("code"))
+
+
 def office_or_404(code: str) -> Office:
-    office = db.session.scalar(select(Office).where(Office.code == code))
+    office = db.session.scalar(_OFFICE_BY_CODE, {"code": code})
     if office is None:
         abort(404, description=f"Office {code!r} does not exist.")
     return office

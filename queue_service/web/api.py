@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from queue_service.domain.urls import status_url
 from queue_service.extensions import db
@@ -29,8 +29,11 @@ def ticket_json(ticket: Ticket, *, with_token: bool = False, position: int | Non
     return data
 
 
+_SERVICE_BY_CODE = select(Service).where(Service.office_id == bindparam("office_id"), Service.code == bindparam("code"))
+
+
 def _service(office, code) -> Service:
-    service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == code))
+    service = db.session.scalar(_SERVICE_BY_CODE, {"office_id": office.id, "code": code})
     if service is None:
         abort(404, description=f"Service {code!r} does not exist in office {office.code}.")
     return service
