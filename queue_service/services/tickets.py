@@ -221,11 +221,48 @@ def issue_ticket(session: Session, *, office: Office, service: Service, now: dat
 
 # --------------------------------------------------------------------------- call next
 
+_CURRENT = (select(Ticket).where(Ticket.counter_id == bindparam("counter_id"),
+                                 Ticket.status.in_([st.Status.CALLED, st.Status.SERVING]))
+            .order_by(Ticket.called_at.desc()).limit(1))
+
+
 def current_ticket(session: Session, counter: Counter) -> Ticket | None:
-    return session.scalar(
-        select(Ticket).where(Ticket.counter_id == counter.id,
-                             Ticket.status.in_([st.Status.CALLED, st.Status.SERVING]))
-        .order_by(Ticket.called_at.desc()).limit(1))
+    return session.scalar(_CURRENT, {"counter_id": counter.id})
+
+
+_STREAKS = select(TicketSequence.series, TicketSequence.regular_streak).where(
+    TicketSequence.office_id == bindparam("office_id"), TicketSequence.service_day == bindparam("day"),
+    TicketSequence.series.in_(bindparam("series", expanding=True)))
+
+
+def _call_statement(dialect: str, ranked: bool):
+    """``UPDATE ticket SET called ... WHERE id = (the first waiting ticket of these services) AND still
+    waiting RETURNING ticket``; ``ranked``: priority tickets of the ``prefer`` services first."""
+    t = Ticket.__table__.c
+    pick = select(t.id).where(t.office_id == bindparam("p_office_id"), t.service_day == bindparam("p_day"),
+                              t.status == st.Status.WAITING, t.service_id.in_(bindparam("p_service_ids", expanding=True)))
+    order = [t.queued_at, t.id]
+    if ranked:
+        order.insert(0, case((t.priority_group.is_not(None) & t.service_id.in_(bindparam("p_prefer", expanding=True)), 0),
+                             else_=1))
+    pick = pick.order_by(*order).limit(1)
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    return (update(Ticket)
+            .where(Ticket.id == pick.scalar_subquery(), Ticket.status == st.Status.WAITING)
+            .values(status=st.Status.CALLED, counter_id=bindparam("p_counter_id"), called_at=bindparam("p_now"))
+            .returning(Ticket)
+            .execution_options(synchronize_session=False))
+
+
+_CALL = {(d, r): _call_statement(d, r) for d in ("postgresql", "sqlite") for r in (False, True)}
+_COUNTER_TOUCH = (update(Counter.__table__).where(Counter.__table__.c.id == bindparam("p_id"))
+                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now")))
+_seq = TicketSequence.__table__.c
+_STREAK_WHERE = ((_seq.office_id == bindparam("p_office_id")) & (_seq.series == bindparam("p_series"))
+                 & (_seq.service_day == bindparam("p_day")))
+_STREAK_RESET = update(TicketSequence.__table__).where(_STREAK_WHERE).values(regular_streak=0)
+_STREAK_STEP = update(TicketSequence.__table__).where(_STREAK_WHERE).values(regular_streak=_seq.regular_streak + 1)
 
 
 def call_next(session: Session, *, counter: Counter, now: datetime, actor: str = "",
@@ -240,8 +277,7 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
     if not counter.active:
         raise InvalidTransition(f"Counter {counter.number} is closed.")
     # serialise calls of the same counter (two browser tabs): lock its row
-    session.execute(update(Counter).where(Counter.id == counter.id)
-                    .values(open_since=counter.open_since or now, last_seen_at=now))
+    session.execute(_COUNTER_TOUCH, {"p_id": counter.id, "p_open_since": counter.open_since or now, "p_now": now})
     events: list[Event] = []
     previous = current_ticket(session, counter)
     if previous is not None:
@@ -249,43 +285,25 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
                                   detail="auto: next ticket called", policy=policy)
         events.extend(finish_events)
 
-    service_ids = [s.id for s in counter.services]
-    if not service_ids:
+    services = counter.services
+    if not services:
         return None, events
     day = office_day(now, office.timezone)
-    streaks = dict(session.execute(
-        select(TicketSequence.series, TicketSequence.regular_streak).where(
-            TicketSequence.office_id == office.id, TicketSequence.service_day == day,
-            TicketSequence.series.in_([s.prefix for s in counter.services]))).all())
-    prefer = [s.id for s in counter.services
+    streaks = dict(session.execute(_STREAKS, {"office_id": office.id, "day": day,
+                                              "series": [s.prefix for s in services]}).all())
+    prefer = [s.id for s in services
               if parse_policy(s.priority_policy).prefers_priority(streaks.get(s.prefix, 0))]
-    rank = case((Ticket.priority_group.is_not(None) & Ticket.service_id.in_(prefer), 0), else_=1) \
-        if prefer else None
-
-    pick = select(Ticket.id).where(
-        Ticket.office_id == office.id, Ticket.service_day == day,
-        Ticket.status == st.Status.WAITING, Ticket.service_id.in_(service_ids))
-    order = ([rank] if rank is not None else []) + [Ticket.queued_at, Ticket.id]
-    pick = pick.order_by(*order).limit(1)
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (update(Ticket)
-            .where(Ticket.id == pick.scalar_subquery(), Ticket.status == st.Status.WAITING)
-            .values(status=st.Status.CALLED, counter_id=counter.id, called_at=now)
-            .returning(Ticket.id)
-            .execution_options(synchronize_session=False))
-    ticket_id = session.execute(stmt).scalar_one_or_none()
-    if ticket_id is None:
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    # the ticket comes back from the UPDATE itself (RETURNING its columns), refreshed in the session
+    ticket = session.scalar(_CALL[dialect, bool(prefer)], {
+        "p_office_id": office.id, "p_day": day, "p_service_ids": [s.id for s in services], "p_prefer": prefer,
+        "p_counter_id": counter.id, "p_now": now}, execution_options={"populate_existing": True})
+    if ticket is None:
         if previous is not None:
             events.append(queue_changed(office))
         return None, events
-    ticket = session.get(Ticket, ticket_id, populate_existing=True)
-    session.execute(
-        update(TicketSequence).where(
-            TicketSequence.office_id == office.id, TicketSequence.series == ticket.service.prefix,
-            TicketSequence.service_day == day)
-        .values(regular_streak=0 if ticket.priority_group else TicketSequence.regular_streak + 1)
-        .execution_options(synchronize_session=False))
+    session.execute(_STREAK_RESET if ticket.priority_group else _STREAK_STEP,
+                    {"p_office_id": office.id, "p_series": ticket.service.prefix, "p_day": day})
     _log(session, ticket, "call", actor, now, counter_id=counter.id)
     events.append(_event("ticket_called", ticket))
     events.append(queue_changed(office))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from queue_service.domain.urls import status_url
 from queue_service.extensions import db
@@ -72,10 +73,15 @@ def ticket_status(token: str):
     return jsonify(ticket_json(ticket))
 
 
+#: the counter with what a call reads (its office, its services) in two statements, no lazy loads
+_COUNTER_FOR_CALL = (select(Counter).where(Counter.id == bindparam("counter_id"))
+                     .options(joinedload(Counter.office), selectinload(Counter.services)))
+
+
 @bp.post(f"/counters/<{ID}:counter_id>/call-next")
 @require(roles=("clerk", "manager"))
 def call_next(counter_id: int):
-    counter = db.session.get(Counter, counter_id)
+    counter = db.session.scalar(_COUNTER_FOR_CALL, {"counter_id": counter_id})
     if counter is None:
         abort(404, description=f"Counter {counter_id} does not exist.")
     ensure_office(counter.office_id)
