@@ -51,6 +51,11 @@ DEFAULT_POLICY = QueuePolicy()
 
 # --------------------------------------------------------------------------- helpers
 
+def _dialect(session: Session) -> str:
+    """Which of the statements built once (per dialect) this session needs."""
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
 _EVENT_INSERT = insert(TicketEvent.__table__)
 _TICKET_INSERT = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
 
@@ -122,7 +127,8 @@ def _position_statement(kind: str):
     """People ahead, counted by one prepared statement per policy case (built once: building a statement
     costs more than SQLite takes to run it)."""
     t = Ticket.__table__.c
-    earlier = (t.queued_at < bindparam("queued_at")) | ((t.queued_at == bindparam("queued_at")) & (t.id < bindparam("id")))
+    earlier = (t.queued_at < bindparam("queued_at")) | (
+        (t.queued_at == bindparam("queued_at")) & (t.id < bindparam("id")))
     cond = {"fifo": earlier,
             "strict_priority": t.priority_group.is_not(None) & earlier,
             "strict_regular": t.priority_group.is_not(None) | earlier}[kind]
@@ -167,8 +173,7 @@ _BUMP = {"postgresql": _bump_statement(pg_insert), "sqlite": _bump_statement(sql
 
 def _bump(session: Session, office_id: int, series: str, day: date, *, numbered: bool) -> tuple[int, int]:
     """One atomic upsert on the (office, series, day) row: returns (issued, last_number)."""
-    stmt = _BUMP["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-    issued, last = session.execute(stmt, {"office_id": office_id, "series": series, "day": day,
+    issued, last = session.execute(_BUMP[_dialect(session)], {"office_id": office_id, "series": series, "day": day,
                                           "step": 1 if numbered else 0}).one()
     return issued, last
 
@@ -240,11 +245,12 @@ def _call_statement(dialect: str, ranked: bool):
     waiting RETURNING ticket``; ``ranked``: priority tickets of the ``prefer`` services first."""
     t = Ticket.__table__.c
     pick = select(t.id).where(t.office_id == bindparam("p_office_id"), t.service_day == bindparam("p_day"),
-                              t.status == st.Status.WAITING, t.service_id.in_(bindparam("p_service_ids", expanding=True)))
+                              t.status == st.Status.WAITING,
+                              t.service_id.in_(bindparam("p_service_ids", expanding=True)))
     order = [t.queued_at, t.id]
     if ranked:
-        order.insert(0, case((t.priority_group.is_not(None) & t.service_id.in_(bindparam("p_prefer", expanding=True)), 0),
-                             else_=1))
+        preferred = t.priority_group.is_not(None) & t.service_id.in_(bindparam("p_prefer", expanding=True))
+        order.insert(0, case((preferred, 0), else_=1))
     pick = pick.order_by(*order).limit(1)
     if dialect == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
@@ -270,7 +276,7 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
     """Call the next waiting ticket for ``counter``, race-free.
 
     One ``UPDATE ... WHERE id = (SELECT ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) AND status = 'waiting'
-    RETURNING id``: two counters pressing at the same instant always get different tickets.
+    RETURNING ticket.*``: two counters pressing at the same instant always get different tickets.
     The counter's current ticket, if any, is finished first.
     """
     office = counter.office
@@ -293,9 +299,8 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
                                               "series": [s.prefix for s in services]}).all())
     prefer = [s.id for s in services
               if parse_policy(s.priority_policy).prefers_priority(streaks.get(s.prefix, 0))]
-    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
     # the ticket comes back from the UPDATE itself (RETURNING its columns), refreshed in the session
-    ticket = session.scalar(_CALL[dialect, bool(prefer)], {
+    ticket = session.scalar(_CALL[_dialect(session), bool(prefer)], {
         "p_office_id": office.id, "p_day": day, "p_service_ids": [s.id for s in services], "p_prefer": prefer,
         "p_counter_id": counter.id, "p_now": now}, execution_options={"populate_existing": True})
     if ticket is None:

@@ -200,6 +200,7 @@ def _resolve(token: str, digest: str, touch: bool) -> Principal | None:
         return _for_user(api.user, via_token=True)
     return None
 
+
 def _touch(api: ApiToken, now: datetime) -> None:
     """Record when a staff token was last used (at most every 5 minutes). A request that changes something
     does it in its own transaction; a safe one (GET/HEAD/OPTIONS, a deferred read transaction on SQLite)
