@@ -579,8 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     line("all", overall)
     t = out["targets"]
-    print(f"\nminutes; wait = mean actual wait until first call; bias = estimate - actual; "
-          f"range = mean P90-P10 width")
+    print("\nminutes; wait = mean actual wait until first call; bias = estimate - actual; "
+          "range = mean P90-P10 width")
     print(f"target MC MAE <= 0.5 x naive: ratio {ratio:.2f} -> {'PASS' if t['mae_at_most_half_naive'] else 'FAIL'}")
     print(f"target P10-P90 coverage 70-90%: {cov:.0%} -> {'PASS' if t['coverage_70_90'] else 'FAIL'}")
     e = out["estimate_ms"]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from queue_service.domain.errors import InvalidTransition, QuotaReached, ServiceUnavailable
 from queue_service.extensions import db
-from queue_service.models import Counter, Office, Service, Ticket, TicketEvent
+from queue_service.models import Office, Ticket, TicketEvent
 from queue_service.services import tickets as svc
 from tests.conftest import MONDAY_0800_WIB, seed
 

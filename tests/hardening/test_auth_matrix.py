@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 from sqlalchemy import select
 
 from queue_service.extensions import db

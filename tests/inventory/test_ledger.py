@@ -22,7 +22,7 @@ from queue_service.extensions import db
 from queue_service.models import Office, Service, Setting
 from queue_service.services import tickets as svc
 from queue_service.services.seed import seed_demo
-from tests.conftest import MONDAY_0800_WIB, seed
+from tests.conftest import MONDAY_0800_WIB
 
 T0 = MONDAY_0800_WIB
 

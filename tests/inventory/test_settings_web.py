@@ -17,7 +17,7 @@ from queue_service.extensions import db
 from queue_service.models import Office, Service
 from queue_service.services import tickets as svc
 from queue_service.services.seed import seed_demo
-from tests.conftest import MONDAY_0800_WIB, tokens
+from tests.conftest import MONDAY_0800_WIB
 from tests.plugins.browser import assert_accessible, save_artifact
 
 T0 = MONDAY_0800_WIB

@@ -14,7 +14,6 @@ from inventory.models import ServiceConsumption, StockDay, StockMovement
 from inventory.seed import seed_stock
 from queue_service.extensions import db
 from queue_service.models import Office, Service, Ticket
-from queue_service.services import tickets as svc
 from queue_service.services.seed import seed_demo
 from tests.conftest import MONDAY_0800_WIB, seed, tokens
 
@@ -223,7 +222,7 @@ def _consume_at_counters(app, threads=6, per_thread=15):
             barrier.wait()
             with app.app_context():
                 office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-                item = inv.item_by_code(db.session, office, "KTP_EL")
+                inv.item_by_code(db.session, office, "KTP_EL")  # created once, before the race
                 db.session.commit()
                 for k in range(per_thread):
                     for attempt in range(10):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import threading
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -43,7 +42,7 @@ def test_pairing_sets_a_safe_cookie_and_wrong_tokens_get_a_friendly_page(app, ap
     assert "<script>" not in html and "onclick" not in html and 'style="' not in html
 
     for bad in ("nope", api.tokens["display"], api.tokens["petugas1"], "x" * 300):
-        r = app.test_client().get(f"/kiosk/pair", query_string={"token": bad})
+        r = app.test_client().get("/kiosk/pair", query_string={"token": bad})
         assert r.status_code == 403
         assert "tidak dapat dipasangkan" in r.get_data(as_text=True)
         assert "Set-Cookie" not in r.headers or "adminduk_device" not in r.headers.get("Set-Cookie", "")
