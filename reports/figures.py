@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
+
 # --------------------------------------------------------------------------- histograms
 
 def _edges(*spans: tuple[int, int]) -> tuple[int, ...]:
@@ -111,7 +113,7 @@ class TicketFact:
     office_id: int
     day: date  # office-local service day
     hour: int  # office-local hour of issue
-    service_id: int  # the service it was issued for
+    service_id: int  # the service it ended in (its service after any transfer)
     counter_id: int | None  # the counter that served it last (None: never called)
     clerk: str  # user name of the clerk who finished / last handled it ("" when none)
     status: str
@@ -164,15 +166,97 @@ class Cell:
         self.service_hist = [a + b for a, b in zip(self.service_hist, other.service_hist)]
 
 
-def cells_from_facts(facts: Iterable[TicketFact]) -> dict[CellKey, Cell]:
+#: cell grains: which parts of a ticket's key a cell keeps. ``full`` keeps all; ``time`` (the breakdowns
+#: by office, service, day, hour) drops the counter and clerk; ``staff`` (by counter and clerk) drops the hour
+GRAIN_KEYS: dict[str, Callable[[TicketFact], CellKey]] = {
+    "full": lambda f: (f.office_id, f.day, f.hour, f.service_id, f.counter_id, f.clerk),
+    "time": lambda f: (f.office_id, f.day, f.hour, f.service_id, None, ""),
+    "staff": lambda f: (f.office_id, f.day, -1, f.service_id, f.counter_id, f.clerk),
+}
+
+
+def cells_from_facts(facts: Iterable[TicketFact], grain: str = "full") -> dict[CellKey, Cell]:
+    keyer = GRAIN_KEYS[grain]
     cells: dict[CellKey, Cell] = {}
     for f in facts:
-        key = (f.office_id, f.day, f.hour, f.service_id, f.counter_id, f.clerk)
+        key = keyer(f)
         cell = cells.get(key)
         if cell is None:
             cell = cells[key] = Cell()
         cell.add_fact(f)
     return cells
+
+
+# --------------------------------------------------------------------------- cell sets (vectorised)
+
+#: the columns of a cell vector, in order: counts and sums, then the wait and service histograms
+SUM_FIELDS = ("issued", "served", "no_show", "cancelled", "expired", "wait_n", "wait_sum", "service_n",
+              "service_sum")
+W0 = len(SUM_FIELDS)
+S0 = W0 + WAIT_BINS
+WIDTH = S0 + SERVICE_BINS
+
+
+def cell_vector(cell: Cell) -> list[float]:
+    return [float(getattr(cell, f)) for f in SUM_FIELDS] + list(cell.wait_hist) + list(cell.service_hist)
+
+
+class CellSet:
+    """Many cells as one matrix (one row per cell, :data:`WIDTH` columns), so that a breakdown of a year
+    of cells is a few array operations rather than a Python loop per cell."""
+
+    def __init__(self, keys: list[CellKey], data: np.ndarray):
+        if data.shape != (len(keys), WIDTH):
+            raise ValueError(f"expected a ({len(keys)}, {WIDTH}) matrix, got {data.shape}")
+        self.keys = keys
+        self.data = np.asfortranarray(data)  # column-major: breakdowns read whole columns
+
+    @classmethod
+    def of(cls, cells: CellSet | Mapping[CellKey, Cell]) -> CellSet:
+        if isinstance(cells, CellSet):
+            return cells
+        keys = list(cells)
+        data = np.array([cell_vector(cells[k]) for k in keys], dtype=float).reshape(len(keys), WIDTH)
+        return cls(keys, data)
+
+    @classmethod
+    def concat(cls, parts: Iterable[CellSet]) -> CellSet:
+        parts = [p for p in parts if p.keys]
+        if not parts:
+            return cls([], np.zeros((0, WIDTH)))
+        return cls([k for p in parts for k in p.keys], np.vstack([p.data for p in parts]))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def within(self, targets: Mapping[int, float]) -> np.ndarray:
+        """Per cell, the tickets called within their service's target (interpolated inside a bin)."""
+        memo = tuple(sorted(targets.items()))
+        if getattr(self, "_within_memo", (None,))[0] == memo:
+            return self._within_memo[1]
+        out = self._within(targets)
+        self._within_memo = (memo, out)
+        return out
+
+    def _within(self, targets: Mapping[int, float]) -> np.ndarray:
+        out = np.zeros(len(self.keys))
+        if not self.keys:
+            return out
+        services = np.array([k[3] for k in self.keys])
+        for sid, target in targets.items():
+            rows = services == sid
+            if rows.any():
+                out[rows] = _within_matrix(self.data[rows, W0:S0], float(target))
+        return out
+
+
+def _within_matrix(hist: np.ndarray, limit: float) -> np.ndarray:
+    """:func:`count_within` for many histograms at once."""
+    edges = np.array(WAIT_EDGES, dtype=float)
+    hi = np.append(edges[1:], np.inf)
+    frac = np.clip((limit - edges) / (hi - edges), 0.0, 1.0)
+    frac[np.isinf(hi)] = 0.0 if limit < np.inf else 1.0
+    return hist @ frac
 
 
 # --------------------------------------------------------------------------- breakdowns
@@ -197,27 +281,53 @@ def week_start(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def aggregate(cells: Mapping[CellKey, Cell], by: str | tuple[str, ...],
+def aggregate(cells: CellSet | Mapping[CellKey, Cell], by: str | tuple[str, ...],
               targets: Mapping[int, float] | None = None) -> dict:
     """Sum cells into rows keyed by one dimension (``"service"``) or several (``("office", "day")``).
-    ``targets``: service id -> target wait in seconds; fills each row's ``within``."""
+    Each row is a :class:`Cell`; ``targets`` (service id -> target wait in seconds) fills ``within``."""
     dims = (by,) if isinstance(by, str) else tuple(by)
     for d in dims:
         if d not in DIMENSIONS:
             raise ValueError(f"unknown dimension {d!r}")
+    cs = CellSet.of(cells)
     keyers = [DIMENSIONS[d] for d in dims]
-    out: dict = {}
-    for key, cell in cells.items():
-        row_key = keyers[0](key) if len(keyers) == 1 else tuple(f(key) for f in keyers)
-        row = out.get(row_key)
-        if row is None:
-            row = out[row_key] = Cell()
-        row.add(cell)
-        if targets is not None:
-            target = targets.get(key[3])
-            if target is not None:
-                row.within += count_within(cell.wait_hist, target, WAIT_EDGES)
+    if len(keyers) == 1:
+        f = keyers[0]
+        row_keys = [f(k) for k in cs.keys]
+    else:
+        row_keys = [tuple(f(k) for f in keyers) for k in cs.keys]
+    index: dict = {}
+    idx = np.array([index.setdefault(k, len(index)) for k in row_keys], dtype=np.int64)
+    g = len(index)
+    sums = _group_sum(idx, cs.data, g)
+    within = (np.bincount(idx, weights=cs.within(targets), minlength=g) if targets is not None and g
+              else np.zeros(g))
+    return {k: _cell_of(sums[i], float(within[i])) for k, i in index.items()}
+
+
+def _group_sum(idx: np.ndarray, data: np.ndarray, groups: int) -> np.ndarray:
+    """Column-wise sums per group: one ``bincount`` per column (no copy of the whole matrix, far faster
+    than ``np.add.at``)."""
+    out = np.zeros((groups, data.shape[1]))
+    if not len(idx):
+        return out
+    for j in range(data.shape[1]):
+        col = data[:, j]
+        if col.any():
+            out[:, j] = np.bincount(idx, weights=col, minlength=groups)
     return out
+
+
+def _cell_of(vec: np.ndarray, within: float) -> Cell:
+    c = Cell()
+    head = vec[:W0].tolist()
+    for i, f in enumerate(SUM_FIELDS):
+        setattr(c, f, head[i] if f.endswith("_sum") else int(round(head[i])))
+    ints = np.rint(vec[W0:]).astype(np.int64).tolist()
+    c.wait_hist = ints[:WAIT_BINS]
+    c.service_hist = ints[WAIT_BINS:]
+    c.within = float(within)
+    return c
 
 
 @dataclass(frozen=True)
@@ -256,8 +366,8 @@ def summarize(cell: Cell, *, with_target: bool = True) -> Summary:
     )
 
 
-def table(cells: Mapping[CellKey, Cell], by: str | tuple[str, ...], targets: Mapping[int, float] | None = None
-          ) -> dict:
+def table(cells: CellSet | Mapping[CellKey, Cell], by: str | tuple[str, ...],
+          targets: Mapping[int, float] | None = None) -> dict:
     """``aggregate`` then ``summarize`` each row: row key -> :class:`Summary`, keys sorted (None last)."""
     rows = aggregate(cells, by, targets)
     with_target = targets is not None
@@ -272,20 +382,18 @@ def _sort_key(k):
 
 # --------------------------------------------------------------------------- heatmap and trends
 
-def arrivals_heatmap(cells: Mapping[CellKey, Cell], open_days: Iterable[date]) -> dict[tuple[int, int], float]:
+def arrivals_heatmap(cells: CellSet | Mapping[CellKey, Cell], open_days: Iterable[date]
+                     ) -> dict[tuple[int, int], float]:
     """Mean tickets issued per (ISO weekday, hour) over the office's open days of the period (a day with
     no ticket at all still counts when it is listed in ``open_days``): the arrival pattern."""
     per_weekday: dict[int, int] = {}
     for d in set(open_days):
         per_weekday[d.isoweekday()] = per_weekday.get(d.isoweekday(), 0) + 1
-    sums: dict[tuple[int, int], int] = {}
-    for key, cell in cells.items():
-        wk = key[1].isoweekday()
-        sums[(wk, key[2])] = sums.get((wk, key[2]), 0) + cell.issued
+    sums = {k: c.issued for k, c in aggregate(cells, ("weekday", "hour")).items()}
     return {k: v / per_weekday[k[0]] for k, v in sums.items() if per_weekday.get(k[0])}
 
 
-def hourly_arrival_rates(cells: Mapping[CellKey, Cell], open_days: Iterable[date], weekday: int | None = None
+def hourly_arrival_rates(cells: CellSet | Mapping[CellKey, Cell], open_days: Iterable[date], weekday: int | None = None
                          ) -> dict[int, float]:
     """Mean arrivals per hour of the day (one weekday, or all open days): the forecast for staffing — the
     same-weekday mean of the recent weeks, which beat seasonal models on this kind of series."""
@@ -294,13 +402,13 @@ def hourly_arrival_rates(cells: Mapping[CellKey, Cell], open_days: Iterable[date
         return {}
     wanted = set(days)
     sums: dict[int, int] = {}
-    for key, cell in cells.items():
-        if key[1] in wanted:
-            sums[key[2]] = sums.get(key[2], 0) + cell.issued
+    for (day, hour), c in aggregate(cells, ("day", "hour")).items():
+        if day in wanted:
+            sums[hour] = sums.get(hour, 0) + c.issued
     return {h: n / len(days) for h, n in sorted(sums.items())}
 
 
-def weekly_trend(cells: Mapping[CellKey, Cell], targets: Mapping[int, float] | None = None
+def weekly_trend(cells: CellSet | Mapping[CellKey, Cell], targets: Mapping[int, float] | None = None
                  ) -> dict[date, Summary]:
     """Week (Monday) -> summary, in order."""
     return table(cells, "week", targets)
