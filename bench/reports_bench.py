@@ -300,29 +300,11 @@ def populate(app, offices_n: int, days_n: int, per_day: int, rollup: str, seed: 
 # --------------------------------------------------------------------------- the measured reports
 
 def office_report(session, office, start: date, end: date, now) -> dict:
-    """Everything the office figures page and the monthly report compute."""
-    from reports import figures as fg
-    from reports import queries
-    from reports.staffing import plan_day
+    """Everything the office figures page and the monthly report compute (the same function they call)."""
+    from reports import build
 
-    targets = {s.id: 1800.0 for s in office.services}
-    data = queries.load(session, [office], start, end)
-    time_cells, staff_cells, opened = data.time, data.staff, data.counters
-    out = {by: fg.table(time_cells, by, targets) for by in ("service", "day", "hour", "week", "all")}
-    for by in ("counter", "clerk"):
-        out[by] = fg.table(staff_cells, by, targets)
-    days = fg.days_between(start, end)
-    out["heatmap"] = fg.arrivals_heatmap(time_cells, days)
-    per_hour = fg.aggregate(time_cells, ("hour", "service"))
-    arrivals: dict[int, dict[int, float]] = {}
-    for (h, s), c in per_hour.items():
-        arrivals.setdefault(h, {})[s] = c.issued / len(days)
-    svc = {s: (c.service_sum / c.service_n) for s, c in fg.aggregate(time_cells, "service").items() if c.service_n}
-    open_by_hour: dict[int, list[int]] = {}
-    for (_, _, h), n in opened.items():
-        open_by_hour.setdefault(h, []).append(n)
-    out["staffing"] = plan_day(arrivals, svc, targets, {h: sum(v) / len(days) for h, v in open_by_hour.items()})
-    return out
+    fig = build.office_figures(session, office, start, end, now=now, default_target_s=1800.0)
+    return {"all": {None: fig.summary}, "fig": fig}
 
 
 def kabupaten(session, offices, start: date, end: date, now) -> dict:

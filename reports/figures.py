@@ -175,8 +175,10 @@ GRAIN_KEYS: dict[str, Callable[[TicketFact], CellKey]] = {
 }
 
 
-def cells_from_facts(facts: Iterable[TicketFact], grain: str = "full") -> dict[CellKey, Cell]:
-    keyer = GRAIN_KEYS[grain]
+def cells_from_facts(facts: Iterable[TicketFact], grain: str | Callable[[TicketFact], CellKey] = "full"
+                     ) -> dict[CellKey, Cell]:
+    """Sum ticket facts into cells of a grain (a name in :data:`GRAIN_KEYS`, or a key function)."""
+    keyer = GRAIN_KEYS[grain] if isinstance(grain, str) else grain
     cells: dict[CellKey, Cell] = {}
     for f in facts:
         key = keyer(f)
@@ -199,6 +201,21 @@ WIDTH = S0 + SERVICE_BINS
 
 def cell_vector(cell: Cell) -> list[float]:
     return [float(getattr(cell, f)) for f in SUM_FIELDS] + list(cell.wait_hist) + list(cell.service_hist)
+
+
+def pack_hist(hist: list[int] | tuple[int, ...]) -> bytes:
+    """A histogram as stored: unsigned 32-bit little-endian counts, one per bin."""
+    return np.asarray(hist, dtype="<u4").tobytes()
+
+
+def unpack_hists(blobs: list[bytes], bins: int) -> np.ndarray:
+    """Many stored histograms at once -> an (n, bins) float matrix (one ``frombuffer``, no Python loop)."""
+    if not blobs:
+        return np.zeros((0, bins))
+    raw = np.frombuffer(b"".join(bytes(b) for b in blobs), dtype="<u4")
+    if raw.size != len(blobs) * bins:
+        raise ValueError("a stored histogram has the wrong length (rebuild the rollup)")
+    return raw.reshape(len(blobs), bins).astype(float)
 
 
 class CellSet:
@@ -276,6 +293,29 @@ DIMENSIONS: dict[str, Callable[[CellKey], object]] = {
 }
 
 
+_POSITION = {"office": 0, "day": 1, "hour": 2, "service": 3, "counter": 4, "clerk": 5}
+_FROM_DAY = {"weekday": lambda d: d.isoweekday(), "week": lambda d: week_start(d), "month": lambda d: d.replace(day=1)}
+
+
+def _dimension_values(cs: CellSet, dim: str) -> list:
+    """The value of ``dim`` for every cell of ``cs`` (derived dimensions computed once per distinct day)."""
+    if dim == "all":
+        return [None] * len(cs.keys)
+    if dim in _POSITION:
+        i = _POSITION[dim]
+        return [k[i] for k in cs.keys]
+    f = _FROM_DAY[dim]
+    memo: dict = {}
+    out = []
+    for k in cs.keys:
+        d = k[1]
+        v = memo.get(d)
+        if v is None:
+            v = memo[d] = f(d)
+        out.append(v)
+    return out
+
+
 def week_start(d: date) -> date:
     """Monday of ``d``'s ISO week (weekly trends are keyed by it)."""
     return d - timedelta(days=d.weekday())
@@ -290,12 +330,8 @@ def aggregate(cells: CellSet | Mapping[CellKey, Cell], by: str | tuple[str, ...]
         if d not in DIMENSIONS:
             raise ValueError(f"unknown dimension {d!r}")
     cs = CellSet.of(cells)
-    keyers = [DIMENSIONS[d] for d in dims]
-    if len(keyers) == 1:
-        f = keyers[0]
-        row_keys = [f(k) for k in cs.keys]
-    else:
-        row_keys = [tuple(f(k) for f in keyers) for k in cs.keys]
+    columns = [_dimension_values(cs, d) for d in dims]
+    row_keys = columns[0] if len(columns) == 1 else list(zip(*columns))
     index: dict = {}
     idx = np.array([index.setdefault(k, len(index)) for k in row_keys], dtype=np.int64)
     g = len(index)
@@ -382,30 +418,40 @@ def _sort_key(k):
 
 # --------------------------------------------------------------------------- heatmap and trends
 
-def arrivals_heatmap(cells: CellSet | Mapping[CellKey, Cell], open_days: Iterable[date]
+def issued_by_day_hour(cells: CellSet | Mapping[CellKey, Cell]) -> dict[tuple[date, int, int], float]:
+    """(day, hour, service) -> tickets issued, from cells that keep the day and the hour."""
+    return {k: float(c.issued) for k, c in aggregate(cells, ("day", "hour", "service")).items()}
+
+
+def arrivals_heatmap(arrivals: Mapping[tuple[date, int, int], float], open_days: Iterable[date]
                      ) -> dict[tuple[int, int], float]:
     """Mean tickets issued per (ISO weekday, hour) over the office's open days of the period (a day with
-    no ticket at all still counts when it is listed in ``open_days``): the arrival pattern."""
+    no ticket at all still counts when it is listed in ``open_days``): the arrival pattern.
+    ``arrivals``: (day, hour, service) -> tickets issued."""
     per_weekday: dict[int, int] = {}
     for d in set(open_days):
         per_weekday[d.isoweekday()] = per_weekday.get(d.isoweekday(), 0) + 1
-    sums = {k: c.issued for k, c in aggregate(cells, ("weekday", "hour")).items()}
+    sums: dict[tuple[int, int], float] = {}
+    for (d, h, _), n in arrivals.items():
+        key = (d.isoweekday(), h)
+        sums[key] = sums.get(key, 0.0) + n
     return {k: v / per_weekday[k[0]] for k, v in sums.items() if per_weekday.get(k[0])}
 
 
-def hourly_arrival_rates(cells: CellSet | Mapping[CellKey, Cell], open_days: Iterable[date], weekday: int | None = None
-                         ) -> dict[int, float]:
-    """Mean arrivals per hour of the day (one weekday, or all open days): the forecast for staffing — the
-    same-weekday mean of the recent weeks, which beat seasonal models on this kind of series."""
-    days = [d for d in set(open_days) if weekday is None or d.isoweekday() == weekday]
-    if not days:
-        return {}
+def hourly_arrival_rates(arrivals: Mapping[tuple[date, int, int], float], days: Iterable[date]
+                         ) -> dict[int, dict[int, float]]:
+    """Mean arrivals per hour of the day and service over ``days`` (e.g. the same weekday of the last four
+    weeks): the forecast for staffing — the same-weekday mean of the recent weeks, which beat seasonal models
+    on this kind of series. Returns hour -> service -> mean tickets issued."""
     wanted = set(days)
-    sums: dict[int, int] = {}
-    for (day, hour), c in aggregate(cells, ("day", "hour")).items():
-        if day in wanted:
-            sums[hour] = sums.get(hour, 0) + c.issued
-    return {h: n / len(days) for h, n in sorted(sums.items())}
+    if not wanted:
+        return {}
+    out: dict[int, dict[int, float]] = {}
+    for (d, h, s), n in arrivals.items():
+        if d in wanted:
+            out.setdefault(h, {})
+            out[h][s] = out[h].get(s, 0.0) + n / len(wanted)
+    return dict(sorted(out.items()))
 
 
 def weekly_trend(cells: CellSet | Mapping[CellKey, Cell], targets: Mapping[int, float] | None = None

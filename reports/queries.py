@@ -20,21 +20,25 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import DateTime, and_, delete, func, insert, select, type_coerce
+from sqlalchemy import DateTime, and_, delete, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from queue_service.domain.clock import office_day
 from queue_service.models import Office, Ticket, TicketEvent
 from reports.figures import (
+    SERVICE_BINS,
+    SUM_FIELDS,
+    WAIT_BINS,
     WIDTH,
     Cell,
     CellKey,
     CellSet,
     TicketFact,
-    cell_vector,
     cells_from_facts,
+    pack_hist,
+    unpack_hists,
 )
-from reports.models import COLUMNS, report_cell, report_day, report_hour, report_staff
+from reports.models import COLUMNS, HIST_COLUMNS, report_cell, report_day, report_hour, report_staff
 
 #: actions that show a counter at work in that hour
 WORK_ACTIONS = ("call", "recall", "start", "finish", "no_show", "transfer")
@@ -135,12 +139,13 @@ KEY_COLUMNS = {"time": ("office_id", "day", "hour", "service_id"),
 
 
 def _rows(cells: dict[CellKey, Cell], grain: str) -> list[tuple]:
-    """Rollup rows as tuples in the order ``KEY_COLUMNS[grain] + COLUMNS``."""
+    """Rollup rows as tuples in the order ``KEY_COLUMNS[grain] + COLUMNS + HIST_COLUMNS``."""
     rows = []
     for (office_id, day, hour, service_id, counter_id, clerk), cell in cells.items():
         key = ((office_id, day, hour, service_id) if grain == "time"
                else (office_id, day, service_id, counter_id, clerk))
-        rows.append((*key, *cell_vector(cell)))
+        rows.append((*key, *(getattr(cell, f) for f in SUM_FIELDS), pack_hist(cell.wait_hist),
+                     pack_hist(cell.service_hist)))
     return rows
 
 
@@ -150,7 +155,7 @@ def insert_rows(session: Session, grain: str, rows: list[tuple]) -> None:
     if not rows:
         return
     table = report_cell if grain == "time" else report_staff
-    cols = [*KEY_COLUMNS[grain], *COLUMNS]
+    cols = [*KEY_COLUMNS[grain], *COLUMNS, *HIST_COLUMNS]
     qmark = session.get_bind().dialect.paramstyle == "qmark"
     mark = "?" if qmark else "%s"
     if qmark:  # SQLite: dates as ISO text, as SQLAlchemy stores them (the default date adapter is deprecated)
@@ -241,16 +246,28 @@ def _built_days(session: Session, office_ids: list[int], start: date, end: date)
     return {(o, d) for o, d in rows}
 
 
+_DATES: dict[str, date] = {}
+
+
 def _as_date(v) -> date:
-    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+    """A date column's value (SQLite gives ISO text; remembered, a year holds 365 of them)."""
+    if isinstance(v, date):
+        return v
+    d = _DATES.get(v)
+    if d is None:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        d = _DATES[v] = date.fromisoformat(str(v)[:10])
+    return d
 
 
 @dataclass
 class FigureData:
     """What the figures of some offices over some days are made of."""
 
-    time: CellSet  # cells by office, day, hour, service
-    staff: CellSet  # cells by office, day, service, counter, clerk
+    time: CellSet  # (office, day, hour, service, None, "")
+    staff: CellSet  # (office, day, -1, service, counter, clerk)
+    arrivals: dict[tuple[int, date, int, int], int]  # (office, day, hour, service) -> tickets issued
     counters: dict[tuple[int, date, int], int]  # (office id, day, hour) -> counters at work
     days: list[date]  # every day of the period
 
@@ -259,33 +276,39 @@ def _empty() -> CellSet:
     return CellSet([], np.zeros((0, WIDTH)))
 
 
-def _read_rollup(session: Session, table, ids: list[int], start: date, end: date) -> CellSet:
-    if table is report_cell:
-        keycols = [table.c.office_id, table.c.day, table.c.hour, table.c.service_id]
-    else:
-        keycols = [table.c.office_id, table.c.day, table.c.service_id, table.c.counter_id, table.c.clerk]
-    rows = session.execute(select(*keycols, *[table.c[c] for c in COLUMNS]).where(
-        table.c.office_id.in_(ids), table.c.day >= start, table.c.day <= end)).all()
+def _cellset(keys: list[CellKey], rows: list, nk: int) -> CellSet:
+    """Rows (keys, counts and sums, wait histogram, service histogram) -> a :class:`CellSet`."""
     if not rows:
         return _empty()
-    nk = len(keycols)
-    if table is report_cell:
-        keys = [(r[0], _as_date(r[1]), r[2], r[3], None, "") for r in rows]
-    else:
-        keys = [(r[0], _as_date(r[1]), -1, r[2], r[3], r[4]) for r in rows]
-    return CellSet(keys, np.array([r[nk:] for r in rows], dtype=float))
+    sums = np.array([r[nk:nk + len(SUM_FIELDS)] for r in rows], dtype=float)
+    wait = unpack_hists([r[-2] for r in rows], WAIT_BINS)
+    service = unpack_hists([r[-1] for r in rows], SERVICE_BINS)
+    return CellSet(keys, np.hstack([sums, wait, service]))
+
+
+def _read(session: Session, table, ids: list[int], start: date, end: date, keycols: list) -> list:
+    return session.execute(select(*keycols, *[table.c[c] for c in COLUMNS], *[table.c[c] for c in HIST_COLUMNS])
+                           .where(table.c.office_id.in_(ids), table.c.day >= start, table.c.day <= end)).all()
 
 
 def load(session: Session, offices: Sequence[Office], start: date, end: date, *, staff: bool = True,
          counters: bool = True) -> FigureData:
-    """Every cell of ``offices`` over ``start``..``end``: rolled-up days from the rollup tables, the other days
-    (today, days not closed yet) from their tickets — read once for all three results."""
+    """The figures' inputs for ``offices`` over ``start``..``end``: rolled-up days from the rollup tables (one
+    read each), the other days (today, days not closed yet) from their tickets, with the same keys."""
     ids = [o.id for o in offices]
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)] if end >= start else []
     if not ids or not days:
-        return FigureData(_empty(), _empty(), {}, days)
-    time_cells = [_read_rollup(session, report_cell, ids, start, end)]
-    staff_cells = [_read_rollup(session, report_staff, ids, start, end)] if staff else []
+        return FigureData(_empty(), _empty(), {}, {}, days)
+    c, st = report_cell.c, report_staff.c
+    rows = _read(session, report_cell, ids, start, end, [c.office_id, c.day, c.hour, c.service_id])
+    time_parts = [_cellset([(r[0], _as_date(r[1]), r[2], r[3], None, "") for r in rows], rows, 4)]
+    arrivals: dict[tuple[int, date, int, int], int] = dict(zip(
+        [k[:4] for k in time_parts[0].keys], time_parts[0].data[:, 0].astype(np.int64).tolist()))
+    staff_parts = []
+    if staff:
+        rows = _read(session, report_staff, ids, start, end,
+                     [st.office_id, st.day, st.service_id, st.counter_id, st.clerk])
+        staff_parts.append(_cellset([(r[0], _as_date(r[1]), -1, r[2], r[3], r[4]) for r in rows], rows, 5))
     hours: dict[tuple[int, date, int], int] = {}
     if counters:
         for o, d, h, n in session.execute(select(
@@ -299,14 +322,17 @@ def load(session: Session, offices: Sequence[Office], start: date, end: date, *,
         got = ticket_facts(session, [o for o in offices if any(m[0] == o.id for m in missing)], lo, hi,
                            only={d for _, d in missing})
         facts = [f for f in got.facts if (f.office_id, f.day) in missing]
-        time_cells.append(CellSet.of(cells_from_facts(facts, "time")))
+        time_parts.append(CellSet.of(cells_from_facts(facts, "time")))
         if staff:
-            staff_cells.append(CellSet.of(cells_from_facts(facts, "staff")))
+            staff_parts.append(CellSet.of(cells_from_facts(facts, "staff")))
+        for f in facts:
+            key = (f.office_id, f.day, f.hour, f.service_id)
+            arrivals[key] = arrivals.get(key, 0) + 1
         if counters:
-            for (o, d, h), c in got.counters.items():
+            for (o, d, h), cs in got.counters.items():
                 if (o, d) in missing:
-                    hours[(o, d, h)] = len(c)
-    return FigureData(CellSet.concat(time_cells), CellSet.concat(staff_cells), hours, days)
+                    hours[(o, d, h)] = len(cs)
+    return FigureData(CellSet.concat(time_parts), CellSet.concat(staff_parts), arrivals, hours, days)
 
 
 def _missing(offices: Sequence[Office], days: list[date], built: set[tuple[int, date]]) -> set[tuple[int, date]]:
@@ -314,16 +340,15 @@ def _missing(offices: Sequence[Office], days: list[date], built: set[tuple[int, 
 
 
 def office_totals(session: Session, offices: Sequence[Office], start: date, end: date) -> CellSet:
-    """One summed row per office (the kabupaten comparison), summed in the database for rolled-up days."""
+    """One row per office and service (the offices side by side): the rolled-up days read in one query and
+    summed by office and service in memory, plus the live days from their tickets."""
     ids = [o.id for o in offices]
     if not ids or end < start:
-        return CellSet([], np.zeros((0, WIDTH)))
-    t = report_cell
-    rows = session.execute(select(t.c.office_id, t.c.service_id, *[func.sum(t.c[c]) for c in COLUMNS]).where(
-        t.c.office_id.in_(ids), t.c.day >= start, t.c.day <= end).group_by(t.c.office_id, t.c.service_id)).all()
-    keys = [(r[0], start, -1, r[1], None, "") for r in rows]
-    data = np.array([[float(x or 0) for x in r[2:]] for r in rows], dtype=float) if rows else np.zeros((0, WIDTH))
-    parts = [CellSet(keys, data)]
+        return _empty()
+    t = report_cell.c
+    rows = _read(session, report_cell, ids, start, end, [t.office_id, t.service_id])
+    cells = _cellset([(r[0], start, -1, r[1], None, "") for r in rows], rows, 2)
+    parts = [_regroup(cells, lambda k: (k[0], start, -1, k[3], None, ""))]
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     missing = _missing(offices, days, _built_days(session, ids, start, end))
     if missing:
@@ -332,8 +357,22 @@ def office_totals(session: Session, offices: Sequence[Office], start: date, end:
         got = ticket_facts(session, [o for o in offices if any(m[0] == o.id for m in missing)], lo, hi,
                            only={d for _, d in missing})
         facts = [f for f in got.facts if (f.office_id, f.day) in missing]
-        parts.append(CellSet.of(cells_from_facts(facts, "time")))
+        parts.append(CellSet.of(cells_from_facts(facts, lambda f: (f.office_id, start, -1, f.service_id, None, ""))))
     return CellSet.concat(parts)
+
+
+def _regroup(cells: CellSet, key) -> CellSet:
+    """Sum a cell set's rows that share ``key(cell key)`` (numpy, one pass)."""
+    if not len(cells):
+        return cells
+    index: dict = {}
+    idx = np.array([index.setdefault(key(k), len(index)) for k in cells.keys], dtype=np.int64)
+    out = np.zeros((len(index), WIDTH))
+    for j in range(WIDTH):
+        col = cells.data[:, j]
+        if col.any():
+            out[:, j] = np.bincount(idx, weights=col, minlength=len(index))
+    return CellSet(list(index), out)
 
 
 __all__ = ["DayFacts", "FigureData", "ticket_facts", "build_days", "pending_days", "roll_up", "load",

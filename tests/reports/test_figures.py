@@ -156,17 +156,20 @@ def test_arrivals_heatmap_is_mean_per_open_day_including_empty_days():
     mon = date(2026, 3, 2)
     facts = [fact(day=mon, hour=8)] * 6 + [fact(day=mon + timedelta(days=7), hour=8)] * 2
     open_days = [mon, mon + timedelta(days=7), mon + timedelta(days=14)]  # the third Monday had nobody
-    heat = fg.arrivals_heatmap(fg.cells_from_facts(facts), open_days)
+    arrivals = fg.issued_by_day_hour(fg.cells_from_facts(facts))
+    assert arrivals == {(mon, 8, 1): 6.0, (mon + timedelta(days=7), 8, 1): 2.0}
+    heat = fg.arrivals_heatmap(arrivals, open_days)
     assert heat == {(1, 8): pytest.approx(8 / 3)}
+    assert fg.arrivals_heatmap(arrivals, []) == {}
 
 
-def test_hourly_arrival_rates_for_one_weekday():
+def test_hourly_arrival_rates_for_some_days():
     mon, tue = date(2026, 3, 2), date(2026, 3, 3)
-    facts = [fact(day=mon, hour=8)] * 4 + [fact(day=tue, hour=9)] * 10
-    cells = fg.cells_from_facts(facts)
-    assert fg.hourly_arrival_rates(cells, [mon, tue], weekday=1) == {8: 4.0}
-    assert fg.hourly_arrival_rates(cells, [mon, tue]) == {8: 2.0, 9: 5.0}
-    assert fg.hourly_arrival_rates(cells, [], weekday=1) == {}
+    facts = [fact(day=mon, hour=8)] * 4 + [fact(day=tue, hour=9, service=2)] * 10
+    arrivals = fg.issued_by_day_hour(fg.cells_from_facts(facts))
+    assert fg.hourly_arrival_rates(arrivals, [mon]) == {8: {1: 4.0}}
+    assert fg.hourly_arrival_rates(arrivals, [mon, tue]) == {8: {1: 2.0}, 9: {2: 5.0}}
+    assert fg.hourly_arrival_rates(arrivals, []) == {}
 
 
 def test_weekly_trend_keys_are_mondays_in_order():
@@ -186,3 +189,14 @@ def test_month_bounds():
     for y, m in ((2026, 13), (2026, 0), (1999, 5), (99999, 1)):
         with pytest.raises(ValueError):
             fg.month_bounds(y, m)
+
+
+def test_histograms_pack_and_unpack_many():
+    a = [0] * fg.WAIT_BINS
+    a[3], a[-1] = 7, 70000  # beyond 16 bits
+    b = list(range(fg.WAIT_BINS))
+    m = fg.unpack_hists([fg.pack_hist(a), memoryview(fg.pack_hist(b))], fg.WAIT_BINS)
+    assert m.shape == (2, fg.WAIT_BINS) and m[0].tolist() == a and m[1].tolist() == b
+    assert fg.unpack_hists([], fg.WAIT_BINS).shape == (0, fg.WAIT_BINS)
+    with pytest.raises(ValueError):
+        fg.unpack_hists([fg.pack_hist(a[:-1])], fg.WAIT_BINS)

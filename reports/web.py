@@ -1,0 +1,168 @@
+"""Wiring of the queue figures feature, and what its pages and API share: the period from the query string, the
+office, Babel number formatting, the report sections other features add.
+
+``init_app`` registers the manager pages (``reports.pages``), the JSON API (``reports.api``), the rollup
+background job, the ``adminduk reports`` CLI group and the OpenAPI paths.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import Flask, abort, current_app, request
+from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
+
+from queue_service.domain.clock import office_day
+from queue_service.models import Office
+from queue_service.web.access import ensure_office, office_or_404
+from queue_service.web.helpers import now
+from reports.build import MAX_DAYS
+
+DEFAULT_TARGET_MINUTES = 30
+
+
+# --------------------------------------------------------------------------- settings and registries
+
+def default_target_s() -> float:
+    return float(current_app.config.get("REPORT_TARGET_WAIT_MINUTES", DEFAULT_TARGET_MINUTES)) * 60.0
+
+
+def state() -> dict:
+    return current_app.extensions.setdefault("reports", {"sections": [], "turned_away": []})
+
+
+def turned_away_sources() -> list:
+    return list(state()["turned_away"])
+
+
+# --------------------------------------------------------------------------- request helpers
+
+def locale() -> str:
+    return str(get_locale() or "id")
+
+
+def office(code: str) -> Office:
+    o = office_or_404(code)
+    ensure_office(o)
+    return o
+
+
+def _day_arg(name: str, default: date | None) -> date | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if len(raw) > 10:
+        abort(400, description=_("Tanggal '%(name)s' harus berformat TTTT-BB-HH, misalnya 2026-01-31.", name=name))
+    try:
+        d = date.fromisoformat(raw)
+    except ValueError:
+        abort(400, description=_("Tanggal '%(name)s' harus berformat TTTT-BB-HH, misalnya 2026-01-31.", name=name))
+    if not date(2000, 1, 1) <= d <= date(2100, 12, 31):
+        abort(400, description=_("Tanggal '%(name)s' di luar rentang 2000–2100.", name=name))
+    return d
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    today: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def period(tz_name: str) -> Period:
+    """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (office-local days, both included); default: this month so far."""
+    today = office_day(now(), tz_name)
+    end = _day_arg("to", today)
+    start = _day_arg("from", end.replace(day=1))
+    if end < start:
+        abort(400, description=_("Tanggal akhir tidak boleh sebelum tanggal awal."))
+    if (end - start).days + 1 > MAX_DAYS:
+        abort(400, description=_("Rentang paling panjang %(n)s hari; pilih rentang yang lebih pendek.", n=MAX_DAYS))
+    return Period(start, end, today)
+
+
+def weekday_arg() -> int | None:
+    raw = request.args.get("weekday")
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 7:
+        abort(400, description=_("Hari harus angka 1 (Senin) sampai 7 (Minggu)."))
+    return int(raw)
+
+
+def month_arg(value: str) -> tuple[date, date]:
+    """``YYYY-MM`` of the monthly report -> its first and last day."""
+    from reports.figures import month_bounds
+
+    try:
+        y, m = value.split("-")
+        if len(y) != 4 or len(m) != 2:
+            raise ValueError
+        return month_bounds(int(y), int(m))
+    except ValueError:
+        abort(400, description=_("Bulan harus berformat TTTT-BB, misalnya 2026-01."))
+
+
+# --------------------------------------------------------------------------- formatting (Babel)
+
+def fmt_num(v, digits: int = 0) -> str:
+    if v is None:
+        return "—"
+    pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+    return format_decimal(v, format=pattern)
+
+
+def fmt_min(seconds) -> str:
+    """Minutes with one decimal (Babel: '12,5' in Indonesian, '12.5' in English)."""
+    if seconds is None:
+        return "—"
+    return format_decimal(seconds / 60.0, format="#,##0.0")
+
+
+def fmt_pct(share) -> str:
+    if share is None:
+        return "—"
+    return format_percent(share, format="#,##0%")
+
+
+WEEKDAYS = {1: "Senin", 2: "Selasa", 3: "Rabu", 4: "Kamis", 5: "Jumat", 6: "Sabtu", 7: "Minggu"}
+
+
+def weekday_names() -> dict[int, str]:
+    return {1: _("Senin"), 2: _("Selasa"), 3: _("Rabu"), 4: _("Kamis"), 5: _("Jumat"), 6: _("Sabtu"),
+            7: _("Minggu")}
+
+
+def weekday_short() -> dict[int, str]:
+    return {1: _("Sen"), 2: _("Sel"), 3: _("Rab"), 4: _("Kam"), 5: _("Jum"), 6: _("Sab"), 7: _("Min")}
+
+
+def shift_month(d: date, months: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(y, m + 1, 1)
+
+
+def last_month(today: date) -> str:
+    return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+# --------------------------------------------------------------------------- wiring
+
+def init_app(app: Flask) -> None:
+    from queue_service.background import register_job
+    from reports import api, cli, pages
+    from reports.jobs import rollup_job
+
+    app.extensions.setdefault("reports", {"sections": [], "turned_away": []})
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    for name, fn in (("fig_num", fmt_num), ("fig_min", fmt_min), ("fig_pct", fmt_pct)):
+        app.add_template_filter(fn, name)
+    register_job(app, "report-rollup", float(app.config.get("REPORT_ROLLUP_EVERY_SECONDS", 300)), rollup_job)
+    app.cli.add_command(cli.reports)
+    api.openapi(app)
