@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Flask, abort, current_app, request
-from flask_babel import format_decimal, format_percent, get_locale
+from flask import Flask, abort, current_app, make_response, render_template, request
+from flask_babel import force_locale, format_decimal, format_percent, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 
 from queue_service.domain.clock import office_day
@@ -48,18 +49,30 @@ def office(code: str) -> Office:
     return o
 
 
+def fail(message, status: int = 400):
+    """Refuse the request with ``message`` (a lazy string): JSON in English under /api (the app's error shape,
+    like the other API errors), else the friendly error page in the page's language with the message itself
+    (the generic 400 page would not say what to fix)."""
+    if request.path.startswith("/api/"):
+        with force_locale("en"):
+            abort(status, description=str(message))
+    page = render_template("errors/error.html", status=status, title=_("Permintaan tidak dapat dipahami"),
+                           message=str(message))
+    abort(make_response(page, status))
+
+
 def _day_arg(name: str, default: date | None) -> date | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
     if len(raw) > 10:
-        abort(400, description=_("Tanggal '%(name)s' harus berformat TTTT-BB-HH, misalnya 2026-01-31.", name=name))
+        fail(_l("Tanggal '%(name)s' harus berformat TTTT-BB-HH, misalnya 2026-01-31.", name=name))
     try:
         d = date.fromisoformat(raw)
     except ValueError:
-        abort(400, description=_("Tanggal '%(name)s' harus berformat TTTT-BB-HH, misalnya 2026-01-31.", name=name))
+        fail(_l("Tanggal '%(name)s' harus berformat TTTT-BB-HH, misalnya 2026-01-31.", name=name))
     if not date(2000, 1, 1) <= d <= date(2100, 12, 31):
-        abort(400, description=_("Tanggal '%(name)s' di luar rentang 2000–2100.", name=name))
+        fail(_l("Tanggal '%(name)s' di luar rentang 2000–2100.", name=name))
     return d
 
 
@@ -80,9 +93,9 @@ def period(tz_name: str) -> Period:
     end = _day_arg("to", today)
     start = _day_arg("from", end.replace(day=1))
     if end < start:
-        abort(400, description=_("Tanggal akhir tidak boleh sebelum tanggal awal."))
+        fail(_l("Tanggal akhir tidak boleh sebelum tanggal awal."))
     if (end - start).days + 1 > MAX_DAYS:
-        abort(400, description=_("Rentang paling panjang %(n)s hari; pilih rentang yang lebih pendek.", n=MAX_DAYS))
+        fail(_l("Rentang paling panjang %(n)s hari; pilih rentang yang lebih pendek.", n=MAX_DAYS))
     return Period(start, end, today)
 
 
@@ -91,7 +104,7 @@ def weekday_arg() -> int | None:
     if raw in (None, ""):
         return None
     if not raw.isdigit() or not 1 <= int(raw) <= 7:
-        abort(400, description=_("Hari harus angka 1 (Senin) sampai 7 (Minggu)."))
+        fail(_l("Hari harus angka 1 (Senin) sampai 7 (Minggu)."))
     return int(raw)
 
 
@@ -105,7 +118,7 @@ def month_arg(value: str) -> tuple[date, date]:
             raise ValueError
         return month_bounds(int(y), int(m))
     except ValueError:
-        abort(400, description=_("Bulan harus berformat TTTT-BB, misalnya 2026-01."))
+        fail(_l("Bulan harus berformat TTTT-BB, misalnya 2026-01."))
 
 
 # --------------------------------------------------------------------------- formatting (Babel)
