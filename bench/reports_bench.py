@@ -96,66 +96,148 @@ def _profile() -> np.ndarray:
     return w / w.sum()
 
 
-def generate_day(rng, office, services, counters, day: date, n: int, first_id: int):
-    """Ticket rows, event rows and the facts of one office day (vectorised)."""
-    from reports.figures import TicketFact
+STATUS = np.array(["done", "no_show", "cancelled", "expired"])
 
-    prof = _profile()
-    slot = rng.choice(len(prof), size=n, p=prof)
-    arr = np.sort(slot * 300.0 + rng.random(n) * 300.0)
-    kind = rng.choice(len(SERVICES), size=n, p=np.array([s[2] for s in SERVICES]) / sum(s[2] for s in SERVICES))
-    busy = 1.0 + 1.5 * np.exp(-((arr / 3600 - 1.5) ** 2) / 1.5)  # waits grow in the busy morning
-    wait = rng.lognormal(np.log(600 * busy), 0.7)
-    svc = rng.lognormal(np.log(np.array([s[3] for s in SERVICES])[kind] * 60), 0.45)
-    u = rng.random(n)
-    status = np.where(u < 0.88, "done", np.where(u < 0.94, "no_show", np.where(u < 0.97, "cancelled", "expired")))
-    counter = rng.integers(0, len(counters), size=n)
-    tz = ZoneInfo(office.timezone)
-    open_utc = datetime.combine(day, dtime(8), tz).astimezone(timezone.utc).replace(tzinfo=None)
-    numbers: dict[int, int] = {}
-    tickets, events, facts = [], [], []
-    for i in range(n):
-        tid = first_id + i
-        k = int(kind[i])
-        sid = services[k].id
-        prefix = SERVICES[k][1]
-        numbers[k] = numbers.get(k, 0) + 1
-        issued = open_utc + timedelta(seconds=float(arr[i]))
-        st = str(status[i])
-        called = finished = started = None
-        cid = counters[int(counter[i])].id
-        clerk = f"{office.code.lower()}-c{int(counter[i]) + 1}"
-        if st in ("done", "no_show"):
-            called = issued + timedelta(seconds=float(wait[i]))
-        if st == "done":
-            started = called + timedelta(seconds=20)
-            finished = started + timedelta(seconds=float(svc[i]))
-        elif st == "no_show":
-            finished = called + timedelta(seconds=90)
-        elif st == "cancelled":
-            finished = issued + timedelta(seconds=float(wait[i]) / 2)
-        else:
-            finished = open_utc + timedelta(hours=16)
-        tickets.append((tid, office.id, sid, sid, prefix, day, numbers[k], f"{prefix}-{numbers[k]:03d}", st, None,
-                        f"{tid:032x}", issued, issued, called, started, finished,
-                        cid if called else None, 0, None))
-        events.append((tid, "issue", "kiosk", None, "", issued))
-        if called is not None:
-            events.append((tid, "call", f"user:{clerk}", cid, "", called))
-        if st == "done":
-            events.append((tid, "finish", f"user:{clerk}", cid, "", finished))
-        elif st == "no_show":
-            events.append((tid, "no_show", f"user:{clerk}", cid, "no-show", finished))
-        elif st == "cancelled":
-            events.append((tid, "cancel", "user:" + clerk, None, "", finished))
-        else:
-            events.append((tid, "expire", "system", None, "", finished))
-        local_hour = (datetime.combine(day, dtime(8)) + timedelta(seconds=float(arr[i]))).hour
-        facts.append(TicketFact(office.id, day, local_hour, sid, cid if called else None,
-                                clerk if st != "expired" else "", st,
-                                float(wait[i]) if called else None,
-                                float(svc[i]) if st == "done" else None))
-    return tickets, events, facts
+
+class OfficeBatch:
+    """Tickets of one office over a run of days, as arrays (vectorised: a year of an office is a few numpy
+    calls, not a Python loop per ticket)."""
+
+    def __init__(self, rng, office_id: int, tz_hours: int, services: list[int], counters: list[int],
+                 clerks: list[str], day0: date, ndays: int, per_day: int, first_id: int):
+        n = ndays * per_day
+        self.office_id, self.day0, self.ndays, self.n = office_id, day0, ndays, n
+        self.services, self.counters, self.clerks = services, counters, clerks
+        prof = _profile()
+        day = np.repeat(np.arange(ndays), per_day)
+        arr = rng.choice(len(prof), size=n, p=prof) * 300.0 + rng.random(n) * 300.0
+        order = np.lexsort((arr, day))
+        self.day, self.arr = day[order], arr[order]
+        self.number = np.tile(np.arange(1, per_day + 1), ndays)
+        self.ids = np.arange(first_id, first_id + n)
+        shares = np.array([x[2] for x in SERVICES])
+        self.kind = rng.choice(len(SERVICES), size=n, p=shares / shares.sum())
+        busy = 1.0 + 1.5 * np.exp(-((self.arr / 3600 - 1.5) ** 2) / 1.5)
+        self.wait = rng.lognormal(np.log(600 * busy), 0.7)
+        self.svc = rng.lognormal(np.log(np.array([x[3] for x in SERVICES])[self.kind] * 60), 0.45)
+        self.status = np.searchsorted([0.88, 0.94, 0.97], rng.random(n), side="right")  # index into STATUS
+        self.counter = rng.integers(0, len(counters), size=n)
+        self.called = self.status <= 1  # done or no-show: called (first call = issue + wait)
+        self.done = self.status == 0
+        # times in seconds since day0 00:00 UTC
+        self.open_s = self.day * 86400.0 + (8 - tz_hours) * 3600.0
+        self.issued_s = self.open_s + self.arr
+        self.called_s = np.where(self.called, self.issued_s + self.wait, np.nan)
+        self.started_s = np.where(self.done, self.called_s + 20, np.nan)
+        fin = np.select([self.done, self.status == 1, self.status == 2],
+                        [self.started_s + self.svc, self.called_s + 90, self.issued_s + self.wait / 2],
+                        self.open_s + 16 * 3600)
+        self.finished_s = fin
+        self.local_hour = (8 + self.arr // 3600).astype(int)
+        self.tz_hours = tz_hours
+
+    def _ts(self, secs: np.ndarray, sep: str) -> list:
+        base = np.datetime64(self.day0, "us")
+        mask = np.isnan(secs)
+        vals = base + (np.nan_to_num(secs) * 1e6).astype("timedelta64[us]")
+        out = np.datetime_as_string(vals, unit="us")
+        if sep != "T":
+            out = np.char.replace(out, "T", sep)
+        out = out.astype(object)
+        out[mask] = None
+        return out.tolist()
+
+    def ticket_rows(self, sep: str) -> list[tuple]:
+        prefixes = np.array([x[1] for x in SERVICES])[self.kind]
+        days = np.datetime_as_string(np.datetime64(self.day0, "D") + self.day.astype("timedelta64[D]")).tolist()
+        svc_ids = np.array(self.services)[self.kind].tolist()
+        issued = self._ts(self.issued_s, sep)
+        counter = np.where(self.called, np.array(self.counters)[self.counter], -1).tolist()
+        numbers = self.number.tolist()
+        codes = [f"{p}-{k:03d}" for p, k in zip(prefixes.tolist(), numbers)]
+        statuses = STATUS[self.status].tolist()
+        return list(zip(self.ids.tolist(), [self.office_id] * self.n, svc_ids, svc_ids, prefixes.tolist(), days,
+                        numbers, codes, statuses, [None] * self.n, [f"{i:032x}" for i in self.ids.tolist()], issued,
+                        issued, self._ts(self.called_s, sep), self._ts(self.started_s, sep),
+                        self._ts(self.finished_s, sep), [c if c >= 0 else None for c in counter], [0] * self.n,
+                        [None] * self.n))
+
+    def event_rows(self, sep: str) -> list[tuple]:
+        ids = self.ids.tolist()
+        cid = np.array(self.counters)[self.counter].tolist()
+        clerk = [f"user:{self.clerks[k]}" for k in self.counter.tolist()]
+        issued, called, fin = self._ts(self.issued_s, sep), self._ts(self.called_s, sep), self._ts(self.finished_s, sep)
+        st = self.status.tolist()
+        rows = []
+        for i in range(self.n):
+            rows.append((ids[i], "issue", "kiosk", None, "", issued[i]))
+            s = st[i]
+            if s <= 1:
+                rows.append((ids[i], "call", clerk[i], cid[i], "", called[i]))
+                rows.append((ids[i], "finish" if s == 0 else "no_show", clerk[i], cid[i], "", fin[i]))
+            elif s == 2:
+                rows.append((ids[i], "cancel", clerk[i], None, "", fin[i]))
+            else:
+                rows.append((ids[i], "expire", "system", None, "", fin[i]))
+        return rows
+
+    # -- the rollup of these tickets, vectorised (checked against reports.queries.build_days in verify())
+    def rollup(self, now: datetime) -> tuple[list, list, list, list]:
+        from reports.figures import SERVICE_BINS, SERVICE_EDGES, WAIT_BINS, WAIT_EDGES, pack_hist
+
+        wbin = np.clip(np.searchsorted(WAIT_EDGES, np.nan_to_num(self.wait), side="right") - 1, 0, WAIT_BINS - 1)
+        sbin = np.clip(np.searchsorted(SERVICE_EDGES, self.svc, side="right") - 1, 0, SERVICE_BINS - 1)
+        days = [self.day0 + timedelta(days=int(d)) for d in range(self.ndays)]
+        k = len(SERVICES)
+        nc = len(self.counters)
+
+        def cells(gid):
+            uniq, inv = np.unique(gid, return_inverse=True)
+            g = len(uniq)
+
+            def cnt(mask):
+                return np.bincount(inv, weights=mask.astype(float), minlength=g)
+            sums = [np.bincount(inv, minlength=g).astype(float), cnt(self.done), cnt(self.status == 1),
+                    cnt(self.status == 2), cnt(self.status == 3), cnt(self.called),
+                    np.bincount(inv, weights=np.where(self.called, self.wait, 0.0), minlength=g), cnt(self.done),
+                    np.bincount(inv, weights=np.where(self.done, self.svc, 0.0), minlength=g)]
+            wh = np.bincount(inv * WAIT_BINS + wbin, weights=self.called.astype(float),
+                             minlength=g * WAIT_BINS).reshape(g, WAIT_BINS)
+            sh = np.bincount(inv * SERVICE_BINS + sbin, weights=self.done.astype(float),
+                             minlength=g * SERVICE_BINS).reshape(g, SERVICE_BINS)
+            return uniq, np.column_stack(sums), wh.astype(int), sh.astype(int)
+
+        time_rows = []
+        uniq, sums, wh, sh = cells((self.day * 24 + self.local_hour) * k + self.kind)
+        for j, gid in enumerate(uniq.tolist()):
+            kind = gid % k
+            dh = gid // k
+            time_rows.append((self.office_id, days[dh // 24], dh % 24, self.services[kind],
+                              *[int(v) if i not in (6, 8) else float(v) for i, v in enumerate(sums[j])],
+                              pack_hist(wh[j]), pack_hist(sh[j])))
+        staff_rows = []
+        who = np.where(self.called, self.counter, nc)  # nc = nobody (never called)
+        uniq, sums, wh, sh = cells((self.day * k + self.kind) * (nc + 1) + who)
+        for j, gid in enumerate(uniq.tolist()):
+            w_ = gid % (nc + 1)
+            dk = gid // (nc + 1)
+            staff_rows.append((self.office_id, days[dk // k], self.services[dk % k],
+                               self.counters[w_] if w_ < nc else None, self.clerks[w_] if w_ < nc else "",
+                               *[int(v) if i not in (6, 8) else float(v) for i, v in enumerate(sums[j])],
+                               pack_hist(wh[j]), pack_hist(sh[j])))
+        # counters at work: the counter's call and finish events, by office-local day and hour
+        ev_s = np.concatenate([self.called_s[self.called], self.finished_s[self.called]])
+        ev_c = np.concatenate([self.counter[self.called], self.counter[self.called]])
+        local = ev_s + self.tz_hours * 3600
+        eday = (local // 86400).astype(int)
+        ehour = ((local % 86400) // 3600).astype(int)
+        trip = np.unique((eday * 24 + ehour) * nc + ev_c)
+        dh, cnts = np.unique(trip // nc, return_counts=True)
+        hour_rows = [(self.office_id, self.day0 + timedelta(days=int(x // 24)), int(x % 24), int(c))
+                     for x, c in zip(dh.tolist(), cnts.tolist())]
+        per_day = np.bincount(self.day, minlength=self.ndays)
+        day_rows = [(self.office_id, days[i], int(per_day[i]), now) for i in range(self.ndays)]
+        return time_rows, staff_rows, hour_rows, day_rows
 
 
 TICKET_COLS = ("id", "office_id", "service_id", "origin_service_id", "series", "service_day", "number", "code",
@@ -164,137 +246,141 @@ TICKET_COLS = ("id", "office_id", "service_id", "origin_service_id", "series", "
 EVENT_COLS = ("ticket_id", "action", "actor", "counter_id", "detail", "at")
 
 
+def _sqlite_value(v):
+    """Dates as SQLAlchemy stores them on SQLite (ISO text; timestamps naive UTC with a space)."""
+    if isinstance(v, datetime):
+        return v.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
 class Loader:
-    """Bulk insert: COPY on PostgreSQL, executemany on SQLite."""
+    """Bulk insert: COPY on PostgreSQL, executemany on SQLite, in one transaction per call."""
 
     def __init__(self, engine):
         self.engine = engine
         self.pg = engine.dialect.name == "postgresql"
+        self.sep = "T" if self.pg else " "
 
-    def load(self, tickets, events) -> None:
+    def load(self, tables: list[tuple[str, tuple[str, ...], list[tuple]]]) -> None:
         raw = self.engine.raw_connection()
         try:
             cur = raw.cursor()
-            if self.pg:
-                with cur.copy(f"COPY ticket ({', '.join(TICKET_COLS)}) FROM STDIN") as cp:
-                    for r in tickets:
-                        cp.write_row(r)
-                with cur.copy(f"COPY ticket_event ({', '.join(EVENT_COLS)}) FROM STDIN") as cp:
-                    for r in events:
-                        cp.write_row(r)
-            else:
-                def iso(v):
-                    return v.isoformat(sep=" ") if isinstance(v, datetime) else v
-                cur.executemany(f"INSERT INTO ticket ({', '.join(TICKET_COLS)}) VALUES ({', '.join('?' * len(TICKET_COLS))})",
-                                [tuple(iso(x) for x in r) for r in tickets])
-                cur.executemany(f"INSERT INTO ticket_event ({', '.join(EVENT_COLS)}) VALUES (?, ?, ?, ?, ?, ?)",
-                                [tuple(iso(x) for x in r) for r in events])
+            if not self.pg:  # a throwaway database: no fsync during the bulk load
+                cur.execute("PRAGMA synchronous=OFF")
+                cur.execute("PRAGMA cache_size=-200000")
+            for name, cols, rows in tables:
+                if not rows:
+                    continue
+                if self.pg:
+                    with cur.copy(f"COPY {name} ({', '.join(cols)}) FROM STDIN") as cp:
+                        for r in rows:
+                            cp.write_row(r)
+                else:
+                    cur.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                                    [tuple(_sqlite_value(v) for v in r) for r in rows] if name.startswith("report_")
+                                    else rows)
             raw.commit()
         finally:
             raw.close()
 
     def finish(self) -> None:
-        if self.pg:
-            raw = self.engine.raw_connection()
-            try:
-                cur = raw.cursor()
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            if self.pg:
                 cur.execute("SELECT setval(pg_get_serial_sequence('ticket', 'id'), (SELECT max(id) FROM ticket))")
-                cur.execute("ANALYZE")
-                raw.commit()
-            finally:
-                raw.close()
-        else:
-            with self.engine.begin() as c:
-                c.exec_driver_sql("ANALYZE")
+            cur.execute("ANALYZE")
+            raw.commit()
+        finally:
+            raw.close()
 
 
-def insert_rollup_direct(session, office, facts, counters_by_hour, now) -> None:
-    """The rollup rows of generated facts, without reading the history back (same arithmetic)."""
-    from sqlalchemy import insert
-
-    from reports import queries
-    from reports.figures import cells_from_facts
-    from reports.models import report_day, report_hour
-
-    for grain in ("time", "staff"):
-        queries.insert_rows(session, grain, queries._rows(cells_from_facts(facts, grain), grain))
-    days: dict[date, int] = {}
-    for f in facts:
-        days[f.day] = days.get(f.day, 0) + 1
-    if counters_by_hour:
-        session.execute(insert(report_hour), [{"office_id": office.id, "day": d, "hour": h, "counters_open": c}
-                                              for (d, h), c in counters_by_hour.items()])
-    session.execute(insert(report_day), [{"office_id": office.id, "day": d, "tickets": n, "built_at": now}
-                                         for d, n in days.items()])
-
-
-def populate(app, offices_n: int, days_n: int, per_day: int, rollup: str, seed: int, log) -> dict:
+def populate(app, offices_n: int, days_n: int, per_day: int, seed: int, log) -> dict:
+    """Offices, tickets, history and the rollup (made from the generated arrays; see :meth:`OfficeBatch.rollup`,
+    checked against the product's own builder by :func:`verify`)."""
     from queue_service.extensions import db
-    from queue_service.models import Counter, Service
+    from queue_service.models import Counter, Office, Service
+    from reports.models import COLUMNS, HIST_COLUMNS
+    from reports.queries import KEY_COLUMNS
 
     rng = np.random.default_rng(seed)
     now = datetime.combine(START + timedelta(days=days_n + 1), dtime(12), timezone.utc)
-    out = {"tickets": 0, "events": 0}
+    out = {"tickets": 0, "events": 0, "rollup_rows": 0}
+    cell_cols = (*KEY_COLUMNS["time"], *COLUMNS, *HIST_COLUMNS)
+    staff_cols = (*KEY_COLUMNS["staff"], *COLUMNS, *HIST_COLUMNS)
     with app.app_context():
-        offices = seed_offices(db.session, offices_n)
+        seed_offices(db.session, offices_n)
+        plan = []
+        for o in db.session.query(Office).order_by(Office.id):
+            services = [s.id for s in db.session.query(Service).filter_by(office_id=o.id).order_by(Service.sort_order)]
+            counters = [c.id for c in db.session.query(Counter).filter_by(office_id=o.id).order_by(Counter.number)]
+            tz_hours = int(ZoneInfo(o.timezone).utcoffset(datetime(2025, 1, 1)).total_seconds() // 3600)
+            plan.append((o.id, o.code, tz_hours, services, counters))
+        db.session.commit()
         loader = Loader(db.engine)
         t0 = time.perf_counter()
-        gen_s = 0.0
         next_id = 1
-        for o in offices:
-            services = db.session.query(Service).filter_by(office_id=o.id).order_by(Service.sort_order).all()
-            counters = db.session.query(Counter).filter_by(office_id=o.id).order_by(Counter.number).all()
-            for x in (o, *services, *counters):
-                db.session.expunge(x)  # plain values from here on; the bulk load needs no open transaction
-            db.session.commit()
-            month_t, month_e, month_f = [], [], []
-            for d in range(days_n):
-                day = START + timedelta(days=d)
-                g0 = time.perf_counter()
-                t, e, f = generate_day(rng, o, services, counters, day, per_day, next_id)
-                gen_s += time.perf_counter() - g0
-                next_id += per_day
-                month_t += t
-                month_e += e
-                month_f += f
-                if len(month_t) >= 50_000 or d == days_n - 1:
-                    db.session.commit()  # (SQLite: BEGIN IMMEDIATE holds the write lock until then)
-                    loader.load(month_t, month_e)
-                    out["tickets"] += len(month_t)
-                    out["events"] += len(month_e)
-                    if rollup == "direct":
-                        hours = {}
-                        for fact in month_f:
-                            if fact.counter_id is not None:
-                                hours.setdefault((fact.day, fact.hour), set()).add(fact.counter_id)
-                        insert_rollup_direct(db.session, o, month_f, {k: len(v) for k, v in hours.items()}, now)
-                        db.session.commit()
-                    month_t, month_e, month_f = [], [], []
-            log(f"  office {o.code}: {out['tickets']:,} tickets so far, {time.perf_counter() - t0:.0f} s")
-        from queue_service.models import Office
+        chunk = max(1, 60_000 // per_day)  # days per batch: ~60,000 tickets
+        for office_id, code, tz_hours, services, counters in plan:
+            clerks = [f"{code.lower()}-c{k + 1}" for k in range(len(counters))]
+            for d0 in range(0, days_n, chunk):
+                nd = min(chunk, days_n - d0)
+                b = OfficeBatch(rng, office_id, tz_hours, services, counters, clerks, START + timedelta(days=d0), nd,
+                                per_day, next_id)
+                next_id += b.n
+                trows, srows, hrows, drows = b.rollup(now)
+                tickets, events = b.ticket_rows(loader.sep), b.event_rows(loader.sep)
+                loader.load([("ticket", TICKET_COLS, tickets), ("ticket_event", EVENT_COLS, events),
+                             ("report_cell", cell_cols, trows), ("report_staff", staff_cols, srows),
+                             ("report_hour", ("office_id", "day", "hour", "counters_open"), hrows),
+                             ("report_day", ("office_id", "day", "tickets", "built_at"), drows)])
+                out["tickets"] += len(tickets)
+                out["events"] += len(events)
+                out["rollup_rows"] += len(trows) + len(srows)
+            log(f"  office {code}: {out['tickets']:,} tickets so far, {time.perf_counter() - t0:.0f} s")
         for o in db.session.query(Office):
             o.last_closed_day = START + timedelta(days=days_n)
         db.session.commit()
         loader.finish()
         out["load_s"] = round(time.perf_counter() - t0, 1)
-        out["generate_s"] = round(gen_s, 1)
         out["now"] = now.isoformat()
-        # the rebuild's speed, on a sample: one office, up to 31 days, through build_days (reads the history)
-        from reports import queries
-        sample = db.session.get(Office, offices[0].id)
-        days = [START + timedelta(days=i) for i in range(min(31, days_n))]
-        b0 = time.perf_counter()
-        n = queries.build_days(db.session, sample, days, now)
-        db.session.commit()
-        b = time.perf_counter() - b0
-        out["rebuild_sample"] = {"tickets": n, "seconds": round(b, 2), "tickets_per_s": round(n / b) if b else None}
-        if rollup == "build":
-            r0 = time.perf_counter()
-            for o in db.session.query(Office).order_by(Office.id).all():
-                queries.build_days(db.session, o, [START + timedelta(days=i) for i in range(days_n)], now)
-                db.session.commit()
-            out["rebuild_s"] = round(time.perf_counter() - r0, 1)
     return out
+
+
+def verify(app, days_n: int) -> dict:
+    """The generated rollup must give the same figures as the product's own path from the tickets: one office,
+    up to 31 days, compared before and after ``reports.queries.build_days`` rebuilds it (also timed: the
+    rebuild command's speed)."""
+    from queue_service.extensions import db
+    from queue_service.models import Office
+    from reports import build, queries
+
+    with app.app_context():
+        o = db.session.query(Office).order_by(Office.id).first()
+        now = datetime.combine(START + timedelta(days=days_n + 1), dtime(12), timezone.utc)
+        end = START + timedelta(days=min(31, days_n) - 1)
+        before = build.office_figures(db.session, o, START, end, now=now, default_target_s=1800.0)
+        days = [START + timedelta(days=i) for i in range((end - START).days + 1)]
+        t0 = time.perf_counter()
+        n = queries.build_days(db.session, o, days, now)
+        db.session.commit()
+        took = time.perf_counter() - t0
+        after = build.office_figures(db.session, o, START, end, now=now, default_target_s=1800.0)
+
+        def rows(fig):
+            return [(r.key, r.summary) for r in (*fig.by_service, *fig.by_hour, *fig.by_day, *fig.by_counter,
+                                                 *fig.by_clerk)] + [(None, fig.summary)]
+
+        def close(a, b):
+            da, db_ = a.as_dict(), b.as_dict()
+            return all((x is None and y is None) or (x is not None and y is not None and abs(x - y) <= 1e-6 * max(1, abs(x)))
+                       for x, y in zip(da.values(), db_.values()))
+        mismatches = [str(k) for (k, a), (_, b) in zip(rows(before), rows(after)) if not close(a, b)]
+        same_shape = len(rows(before)) == len(rows(after))
+        return {"tickets": n, "seconds": round(took, 2), "tickets_per_s": round(n / took) if took else None,
+                "same_figures": same_shape and not mismatches, "mismatches": mismatches[:10]}
 
 
 # --------------------------------------------------------------------------- the measured reports
@@ -377,14 +463,14 @@ def run_db(kind: str, args, log) -> dict:
             url = f"sqlite:///{tmp}/bench.sqlite3"
         app = make_app(url)
         log(f"{kind}: generating {args.offices} offices x {args.days} days x {args.per_day} tickets")
-        rollup = args.rollup or ("direct" if args.offices * args.days * args.per_day > 2_000_000 else "build")
-        pop = populate(app, args.offices, args.days, args.per_day, rollup, args.seed, log)
-        log(f"{kind}: loaded {pop['tickets']:,} tickets in {pop['load_s']} s; measuring")
+        pop = populate(app, args.offices, args.days, args.per_day, args.seed, log)
+        log(f"{kind}: loaded {pop['tickets']:,} tickets in {pop['load_s']} s; checking the rollup, measuring")
+        check = verify(app, args.days)
         res = measure(app, args.days, args.repeat, args.raw)
         with app.app_context():
             from queue_service.extensions import db
             db.engine.dispose()
-        return {"db": kind, "rollup": rollup, **pop, "results": res}
+        return {"db": kind, **pop, "rollup_check": check, "results": res}
     finally:
         if pg is not None:
             pg.close()
@@ -399,7 +485,6 @@ def main(argv=None) -> int:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--per-day", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--rollup", choices=("build", "direct"), help="how the rollup is made (default: build when small)")
     ap.add_argument("--raw", action="store_true", help="also time the reports without the rollup")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--no-targets", action="store_true", help="smoke mode: report, never fail on a target")
@@ -430,6 +515,8 @@ def main(argv=None) -> int:
             r["results"][name]["met"] = ok
             if not ok and not args.no_targets:
                 failures.append(f"{r['db']} {name}: {got} s > {limit} s")
+        if not r["rollup_check"]["same_figures"]:
+            failures.append(f"{r['db']}: the generated rollup and build_days disagree: {r['rollup_check']['mismatches']}")
     out = {"config": {"offices": args.offices, "days": args.days, "per_day": args.per_day, "repeat": args.repeat,
                       "full_size": full}, "runs": runs, "failures": failures}
     if args.out:
@@ -446,9 +533,10 @@ def main(argv=None) -> int:
             for name, v in r["results"].items():
                 print(f"{r['db']:<9} {name:<16} {v['seconds']:>8.3f} {v.get('target_s', ''):>7} "
                       f"{('yes' if v.get('met') else 'NO') if 'met' in v else '':>4} {v.get('raw_seconds', ''):>7}")
-            rb = r["rebuild_sample"]
-            print(f"{r['db']:<9} tickets {r['tickets']:,}, events {r['events']:,}, load {r['load_s']} s; "
-                  f"rollup {r['rollup']}; rebuild {rb['tickets_per_s']} tickets/s")
+            rb = r["rollup_check"]
+            print(f"{r['db']:<9} tickets {r['tickets']:,}, events {r['events']:,}, rollup rows {r['rollup_rows']:,}, "
+                  f"load {r['load_s']} s; rebuild (build_days) {rb['tickets_per_s']} tickets/s, "
+                  f"same figures as generated: {'yes' if rb['same_figures'] else 'NO'}")
         for f in failures:
             print("FAIL", f)
     return 1 if failures else 0
