@@ -285,11 +285,41 @@ class Loader:
         finally:
             raw.close()
 
+    BULK_TABLES = ("ticket", "ticket_event")
+
+    def prepare(self) -> None:
+        """PostgreSQL: set aside the foreign keys, unique constraints and indexes (not the primary keys) of the
+        ticket tables during the load and build them once at the end — a bulk import's usual trick (checked per
+        row they made COPY 20x slower on this machine)."""
+        self.saved = []
+        if not self.pg:
+            return
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            for table in self.BULK_TABLES:
+                cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                            "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')", (table,))
+                for name, definition in cur.fetchall():
+                    self.saved.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+                    cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                cur.execute("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND NOT EXISTS "
+                            "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", (table,))
+                for name, definition in cur.fetchall():
+                    self.saved.append(definition)
+                    cur.execute(f'DROP INDEX "{name}"')
+            raw.commit()
+        finally:
+            raw.close()
+
     def finish(self) -> None:
         raw = self.engine.raw_connection()
         try:
             cur = raw.cursor()
             if self.pg:
+                cur.execute("SET maintenance_work_mem = '256MB'")
+                for statement in getattr(self, "saved", []):
+                    cur.execute(statement)
                 cur.execute("SELECT setval(pg_get_serial_sequence('ticket', 'id'), (SELECT max(id) FROM ticket))")
             cur.execute("ANALYZE")
             raw.commit()
@@ -319,7 +349,9 @@ def populate(app, offices_n: int, days_n: int, per_day: int, seed: int, log) -> 
             tz_hours = int(ZoneInfo(o.timezone).utcoffset(datetime(2025, 1, 1)).total_seconds() // 3600)
             plan.append((o.id, o.code, tz_hours, services, counters))
         db.session.commit()
+        db.session.remove()
         loader = Loader(db.engine)
+        loader.prepare()
         t0 = time.perf_counter()
         next_id = 1
         chunk = max(1, 60_000 // per_day)  # days per batch: ~60,000 tickets
