@@ -73,7 +73,7 @@ def bar_chart(cid: str, data: Sequence[tuple[str, float | None]], *, title: str,
     body = _y_axis(top, ph)
     n = max(1, len(data))
     step = pw / n
-    bw = max(1.0, step * 0.75)
+    bw = max(1.0, min(step * 0.75, 48.0))
     every = _every(n, pw)
     for i, (label, v) in enumerate(data):
         x = PAD_L + step * i + (step - bw) / 2
@@ -180,7 +180,7 @@ def staffing_chart(cid: str, rows: Sequence[tuple[str, int, float | None]], *, t
     body = _y_axis(top, ph)
     n = max(1, len(rows))
     step = pw / n
-    bw = max(1.0, step * 0.6)
+    bw = max(1.0, min(step * 0.6, 48.0))
     pts = []
     for i, (label, need, opened) in enumerate(rows):
         cx = PAD_L + step * (i + 0.5)
