@@ -155,3 +155,31 @@ def test_targets_form_needs_its_csrf_token(rapp, rdemo):
     assert r.status_code == 400
     rapp.config["WTF_CSRF_ENABLED"] = False
     assert 'value="15"' not in c.get("/manager/BKS/figures/targets").get_data(as_text=True)
+
+
+def test_api_bad_dates_are_a_400_in_english(rapp, rdemo):
+    c = rapp.test_client()
+    h = {"Authorization": f"Bearer {rdemo['tokens']['manajer']}"}
+    r = c.get("/api/v1/offices/BKS/figures?from=2026-02-30", headers=h)
+    assert r.status_code == 400 and r.json["error"] == "bad_request"
+    assert "YYYY-MM-DD" in r.json["message"] or "TTTT-BB-HH" in r.json["message"]
+    r = c.get("/api/v1/offices/BKS/staffing?weekday=9", headers=h)
+    assert r.status_code == 400
+
+
+def test_rollup_job_catches_up_and_the_figures_stay_the_same(rapp, rdemo):
+    from datetime import datetime, timezone
+
+    from reports.jobs import rollup_job
+    from reports.models import report_day
+
+    c = rapp.test_client()
+    h = {"Authorization": f"Bearer {rdemo['tokens']['manajer']}"}
+    before = c.get(f"/api/v1/offices/BKS/figures?{PERIOD}", headers=h).json
+    with rapp.app_context():
+        from queue_service.extensions import db
+        rollup_job(rapp, datetime(2026, 1, 5, 12, tzinfo=timezone.utc))
+        assert db.session.query(report_day).count() == 3  # the three played days (closed by the rollover)
+        db.session.remove()
+    after = c.get(f"/api/v1/offices/BKS/figures?{PERIOD}", headers=h).json
+    assert after == before
