@@ -372,10 +372,13 @@ def populate(app, offices_n: int, days_n: int, per_day: int, seed: int, log) -> 
                 out["events"] += len(events)
                 out["rollup_rows"] += len(trows) + len(srows)
             log(f"  office {code}: {out['tickets']:,} tickets so far, {time.perf_counter() - t0:.0f} s")
-        for o in db.session.query(Office):
-            o.last_closed_day = START + timedelta(days=days_n)
-        db.session.commit()
         loader.finish()
+        from reports.queries import refresh_months
+        months = sorted({(START + timedelta(days=i)).replace(day=1) for i in range(days_n)})
+        for o in db.session.query(Office).order_by(Office.id):
+            o.last_closed_day = START + timedelta(days=days_n)
+            refresh_months(db.session, o, months)  # the month rows, by the product's own code
+            db.session.commit()
         out["load_s"] = round(time.perf_counter() - t0, 1)
         out["now"] = now.isoformat()
     return out

@@ -38,7 +38,7 @@ from reports.figures import (
     pack_hist,
     unpack_hists,
 )
-from reports.models import COLUMNS, HIST_COLUMNS, report_cell, report_day, report_hour, report_staff
+from reports.models import COLUMNS, HIST_COLUMNS, report_cell, report_day, report_hour, report_month, report_staff
 
 #: actions that show a counter at work in that hour
 WORK_ACTIONS = ("call", "recall", "start", "finish", "no_show", "transfer")
@@ -150,17 +150,19 @@ def _rows(cells: dict[CellKey, Cell], grain: str) -> list[tuple]:
 
 
 def insert_rows(session: Session, grain: str, rows: list[tuple]) -> None:
-    """Bulk insert of rollup rows through the driver's ``executemany`` (building 100-column parameter dicts
-    row by row cost more than reading the tickets)."""
+    """Bulk insert of rollup rows through the driver's ``executemany``."""
+    table = report_cell if grain == "time" else report_staff
+    _insert_plain(session, table.name, [*KEY_COLUMNS[grain], *COLUMNS, *HIST_COLUMNS], rows)
+
+
+def _insert_plain(session: Session, table: str, cols, rows: list[tuple]) -> None:
     if not rows:
         return
-    table = report_cell if grain == "time" else report_staff
-    cols = [*KEY_COLUMNS[grain], *COLUMNS, *HIST_COLUMNS]
     qmark = session.get_bind().dialect.paramstyle == "qmark"
     mark = "?" if qmark else "%s"
     if qmark:  # SQLite: dates as ISO text, as SQLAlchemy stores them (the default date adapter is deprecated)
         rows = [tuple(v.isoformat() if isinstance(v, date) else v for v in r) for r in rows]
-    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
     session.connection().exec_driver_sql(sql, rows)
 
 
@@ -179,6 +181,7 @@ def build_days(session: Session, office: Office, days: Iterable[date], now: date
         facts = [f for f in got.facts if f.day in wanted]
         for table in (report_cell, report_staff, report_hour, report_day):
             session.execute(delete(table).where(table.c.office_id == office.id, table.c.day.in_(chunk)))
+        session.flush()
         for grain in ("time", "staff"):
             insert_rows(session, grain, _rows(cells_from_facts(facts, grain), grain))
         hours = [{"office_id": office.id, "day": d, "hour": h, "counters_open": len(c)}
@@ -191,7 +194,30 @@ def build_days(session: Session, office: Office, days: Iterable[date], now: date
         session.execute(insert(report_day), [{"office_id": office.id, "day": d, "tickets": per_day.get(d, 0),
                                               "built_at": now} for d in chunk])
         total += len(facts)
+    refresh_months(session, office, {d.replace(day=1) for d in days})
     return total
+
+
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def refresh_months(session: Session, office: Office, months: Iterable[date]) -> None:
+    """Re-sum the month rows of ``office`` for ``months`` (first days) from its time cells."""
+    for first in sorted(set(months)):
+        session.execute(delete(report_month).where(report_month.c.office_id == office.id,
+                                                   report_month.c.month == first))
+        t = report_cell.c
+        rows = _read(session, report_cell, [office.id], first, _month_end(first), [t.office_id, t.service_id])
+        cells = _regroup(_cellset([(r[0], first, -1, r[1], None, "") for r in rows], rows, 2),
+                         lambda k: (k[0], first, -1, k[3], None, ""))
+        out = []
+        for (office_id, _, _, service_id, _, _), vec in zip(cells.keys, cells.data):
+            sums = [int(round(v)) if not f.endswith("_sum") else float(v) for f, v in zip(SUM_FIELDS, vec[:len(SUM_FIELDS)])]
+            out.append((office_id, first, service_id, *sums,
+                        pack_hist(np.rint(vec[len(SUM_FIELDS):len(SUM_FIELDS) + WAIT_BINS]).astype(int)),
+                        pack_hist(np.rint(vec[len(SUM_FIELDS) + WAIT_BINS:]).astype(int))))
+        _insert_plain(session, report_month.name, ("office_id", "month", "service_id", *COLUMNS, *HIST_COLUMNS), out)
 
 
 def _chunks(days: list[date], span: int) -> Iterable[list[date]]:
@@ -340,25 +366,41 @@ def _missing(offices: Sequence[Office], days: list[date], built: set[tuple[int, 
 
 
 def office_totals(session: Session, offices: Sequence[Office], start: date, end: date) -> CellSet:
-    """One row per office and service (the offices side by side): the rolled-up days read in one query and
-    summed by office and service in memory, plus the live days from their tickets."""
+    """One row per office and service (the offices side by side): whole months from the month rows, the days
+    of partial months from the time cells, the live days from their tickets."""
     ids = [o.id for o in offices]
     if not ids or end < start:
         return _empty()
+
+    def key(r):
+        return (r[0], start, -1, r[1], None, "")
+
+    parts = []
+    first_full = start if start.day == 1 else _month_end(start) + timedelta(days=1)
+    last_full = end if _month_end(end) == end else end.replace(day=1) - timedelta(days=1)
+    m = report_month.c
     t = report_cell.c
-    rows = _read(session, report_cell, ids, start, end, [t.office_id, t.service_id])
-    cells = _cellset([(r[0], start, -1, r[1], None, "") for r in rows], rows, 2)
-    parts = [_regroup(cells, lambda k: (k[0], start, -1, k[3], None, ""))]
+    if first_full <= last_full:
+        rows = session.execute(select(m.office_id, m.service_id, *[m[c] for c in COLUMNS], *[m[c] for c in HIST_COLUMNS])
+                               .where(m.office_id.in_(ids), m.month >= first_full, m.month <= last_full)).all()
+        parts.append(_cellset([key(r) for r in rows], rows, 2))
+        edges = [(start, first_full - timedelta(days=1)), (last_full + timedelta(days=1), end)]
+    else:
+        edges = [(start, end)]
+    for lo, hi in edges:
+        if lo <= hi:
+            rows = _read(session, report_cell, ids, lo, hi, [t.office_id, t.service_id])
+            parts.append(_cellset([key(r) for r in rows], rows, 2))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     missing = _missing(offices, days, _built_days(session, ids, start, end))
     if missing:
         lo = min(d for _, d in missing)
         hi = max(d for _, d in missing)
-        got = ticket_facts(session, [o for o in offices if any(m[0] == o.id for m in missing)], lo, hi,
+        got = ticket_facts(session, [o for o in offices if any(x[0] == o.id for x in missing)], lo, hi,
                            only={d for _, d in missing})
         facts = [f for f in got.facts if (f.office_id, f.day) in missing]
         parts.append(CellSet.of(cells_from_facts(facts, lambda f: (f.office_id, start, -1, f.service_id, None, ""))))
-    return CellSet.concat(parts)
+    return _regroup(CellSet.concat(parts), lambda k: k)
 
 
 def _regroup(cells: CellSet, key) -> CellSet:

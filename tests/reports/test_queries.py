@@ -206,3 +206,31 @@ def test_office_totals_for_the_kabupaten(seeded):
         table = fg.table(queries.office_totals(db.session, offices, MON, MON), "office")
         assert table[bks.id].issued == 5 and table[krw.id].issued == 1
         assert queries.office_totals(db.session, [], MON, MON).keys == []
+
+
+def test_office_totals_over_whole_months_use_the_month_rows(seeded):
+    from reports.models import report_month
+
+    app = seeded
+    with app.app_context():
+        play_day(db.session, MON)
+        next_day(db.session, MON)
+        play_day(db.session, MON + timedelta(days=1))
+        next_day(db.session, MON + timedelta(days=1))
+        db.session.commit()
+        office, s, _ = office_parts(db.session)
+        queries.build_days(db.session, office, [MON, MON + timedelta(days=1)], now=at(MON, 23))
+        db.session.commit()
+        assert db.session.scalar(select(func.sum(report_month.c.issued))) == 10
+        targets = {sv.id: 900.0 for sv in s.values()}
+        month = fg.table(queries.office_totals(db.session, [office], date(2026, 1, 1), date(2026, 1, 31)), "office",
+                         targets)[office.id]
+        days = fg.table(queries.office_totals(db.session, [office], MON, MON + timedelta(days=1)), "office",
+                        targets)[office.id]
+        across = fg.table(queries.office_totals(db.session, [office], date(2025, 12, 15), date(2026, 2, 10)),
+                          "office", targets)[office.id]
+        assert month == days == across and month.issued == 10 and month.wait_p90 is not None
+        # a rebuild of one day re-sums its month
+        queries.build_days(db.session, office, [MON], now=at(MON, 23, 30))
+        db.session.commit()
+        assert db.session.scalar(select(func.sum(report_month.c.issued))) == 10
