@@ -139,7 +139,7 @@ def office_export(code: str, fmt: str):
     p = w.period(office.timezone)
     fig = _figures(office, p, w.weekday_arg())
     tables = export_tables(fig)
-    for section, data in _sections("figures", office, p, fig):
+    for section, data, _ctx in _sections("figures", office, p, fig):
         if section.export is not None:
             tables += section.export(data)
     name = f"angka-antrean-{office.code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}"
@@ -202,14 +202,11 @@ def targets(code: str):
 # --------------------------------------------------------------------------- sections of other features
 
 def _sections(place: str, office, p: w.Period, fig: build.OfficeFigures) -> list[tuple]:
-    """(section, data) for every report section registered for ``place``, in order; a failing section is
+    """(section, data, context) for every report section registered for ``place``, in order; a failing section is
     shown as unavailable rather than breaking the report."""
     from reports.sections import ReportContext, registered
 
     ctx = ReportContext(office=office, start=p.start, end=p.end, now=now(), locale=w.locale(),
                         served=dict(fig.served_by_service), served_total=fig.summary.served,
                         services=list(office.services))
-    out = []
-    for section in registered(place):
-        out.append((section, section.build(db.session, ctx)))
-    return out
+    return [(section, section.build(db.session, ctx), ctx) for section in registered(place)]
