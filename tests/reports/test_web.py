@@ -183,3 +183,21 @@ def test_rollup_job_catches_up_and_the_figures_stay_the_same(rapp, rdemo):
         db.session.remove()
     after = c.get(f"/api/v1/offices/BKS/figures?{PERIOD}", headers=h).json
     assert after == before
+
+
+def test_cli_rebuild_rolls_up_closed_days_and_refuses_bad_input(rapp, rdemo):
+    from queue_service.extensions import db
+    from reports.models import report_day
+
+    runner = rapp.test_cli_runner()
+    r = runner.invoke(args=["reports", "rebuild", "--office", "BKS"])
+    assert r.exit_code == 0, r.output
+    assert "3 ticket" not in r.output and "Rolled up" in r.output
+    with rapp.app_context():
+        days = db.session.query(report_day).count()
+        db.session.remove()
+    assert days >= 3
+    assert runner.invoke(args=["reports", "rebuild", "--office", "NOPE"]).exit_code != 0
+    bad = runner.invoke(args=["reports", "rebuild", "--from", "2026-02-30"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+    assert runner.invoke(args=["reports", "rebuild", "--from", "2026-01-05", "--to", "2026-01-01"]).exit_code != 0
