@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import reports.models  # noqa: F401
 from queue_service.extensions import db
 from queue_service.models import Office
 from queue_service.services.seed import open_all_day, seed_demo
@@ -18,6 +17,7 @@ from tests.reports.conftest import FEATURES, play
 
 @pytest.fixture
 def figures_server(tmp_path):
+    import reports.models  # noqa: F401  (not at collection)
     app = make_app(f"sqlite:///{tmp_path / 'live.sqlite3'}", tmp_path, CLOCK=None, PUBLIC_URL=None,
                    WTF_CSRF_ENABLED=True, FEATURES=FEATURES)
     today = datetime.now(timezone.utc).date()

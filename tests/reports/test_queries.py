@@ -7,14 +7,11 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-import reports.models  # noqa: F401  (the rollup tables on the metadata, before the schema is made)
 from queue_service.extensions import db
 from queue_service.models import Counter, Office, Service
 from queue_service.services import tickets as svc
 from queue_service.services.seed import seed_demo
 from reports import figures as fg
-from reports import queries
-from reports.models import report_cell, report_day, report_hour, report_staff
 
 MON = date(2026, 1, 5)
 
@@ -74,6 +71,8 @@ def seeded(any_app):
 
 
 def test_ticket_facts_follow_the_history(seeded):
+    from reports import queries
+    from reports.models import report_cell, report_day, report_hour, report_staff  # noqa: F401
     app = seeded
     with app.app_context():
         ids = play_day(db.session, MON)
@@ -101,6 +100,8 @@ def test_ticket_facts_follow_the_history(seeded):
 
 
 def test_local_hours_in_another_zone(any_app):
+    from reports import queries
+    from reports.models import report_cell, report_day, report_hour, report_staff  # noqa: F401
     with any_app.app_context():
         seed_demo(db.session, now=at(MON, 7, 0, 8), timezone="Asia/Makassar")
         db.session.commit()
@@ -112,6 +113,8 @@ def test_local_hours_in_another_zone(any_app):
 
 
 def test_rollup_gives_the_same_figures_as_the_tickets(seeded):
+    from reports import queries
+    from reports.models import report_cell, report_day, report_hour, report_staff  # noqa: F401
     app = seeded
     with app.app_context():
         play_day(db.session, MON)
@@ -144,6 +147,8 @@ def test_rollup_gives_the_same_figures_as_the_tickets(seeded):
 
 
 def test_read_mixes_rolled_up_days_and_live_days(seeded):
+    from reports import queries
+    from reports.models import report_cell, report_day, report_hour, report_staff  # noqa: F401
     app = seeded
     with app.app_context():
         play_day(db.session, MON)
@@ -161,6 +166,8 @@ def test_read_mixes_rolled_up_days_and_live_days(seeded):
 
 
 def test_pending_days_and_the_roll_up_job(seeded):
+    from reports import queries
+    from reports.models import report_cell, report_day, report_hour, report_staff  # noqa: F401
     app = seeded
     with app.app_context():
         play_day(db.session, MON)
@@ -190,6 +197,8 @@ def test_pending_days_and_the_roll_up_job(seeded):
 
 
 def test_office_totals_for_the_kabupaten(seeded):
+    from reports import queries
+    from reports.models import report_cell, report_day, report_hour, report_staff  # noqa: F401
     app = seeded
     with app.app_context():
         seed_demo(db.session, now=at(MON, 7), code="KRW", name="Disdukcapil Karawang")
@@ -209,6 +218,8 @@ def test_office_totals_for_the_kabupaten(seeded):
 
 
 def test_office_totals_over_whole_months_use_the_month_rows(seeded):
+    from reports import queries
+    from reports.models import report_cell, report_day, report_hour, report_staff  # noqa: F401
     from reports.models import report_month
 
     app = seeded
