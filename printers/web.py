@@ -183,7 +183,7 @@ def agent_result(job_id: int):
     data = json_body()
     ok = field(data, "ok", bool)
     kind = field(data, "kind", str, required=False, nullable=True, max_length=20)
-    message = field(data, "message", str, required=False, nullable=True, max_length=300) or ""
+    message = field(data, "message", str, required=False, nullable=True, max_length=300, multiline=True) or ""
     near_end = field(data, "near_end", bool, required=False, default=False)
     if not ok and kind not in ("offline", "paper_out", "error"):
         abort(400, description="Field 'kind' must be one of offline, paper_out, error when ok is false.")

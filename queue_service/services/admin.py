@@ -314,6 +314,9 @@ def save_user(session: Session, user: User | None, data: UserData, *, actor: Use
     elif data.password:
         _check_password(data.password)
         user.password_hash = hash_password(data.password)
+        user.end_sessions()  # a new password ends every session (a cookie copied before it included)
+    if user.id is not None and user.active and not data.active:
+        user.end_sessions()  # deactivated: signed out everywhere at once
     user.username = username
     user.full_name = full_name[:120]
     user.role = data.role
@@ -324,8 +327,11 @@ def save_user(session: Session, user: User | None, data: UserData, *, actor: Use
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session of the user (the view signs its own person in again when they
+    changed their own)."""
     _check_password(password)
     user.password_hash = hash_password(password)
+    user.end_sessions()
     session.flush()
 
 

@@ -15,6 +15,7 @@ from datetime import time
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -530,6 +531,8 @@ def user_password(user_id: int):
         try:
             uc.set_password(db.session, user, pw_form.new_password.data)
             db.session.commit()
+            if user.id == _user().id:  # their own password: this session goes on, every other one ends
+                login_user(user)
             flash(_("Kata sandi %(username)s diganti.", username=user.username))
             return redirect(url_for("admin.user_edit", user_id=user_id))
         except ValidationFailed as exc:
