@@ -23,7 +23,10 @@ from queue_service.domain.errors import DomainError
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    """The app's clock when it has one (tests set ``CLOCK``), else the real time."""
+    from flask import current_app, has_app_context
+    clock = current_app.config.get("CLOCK") if has_app_context() else None
+    return clock.now() if clock is not None else datetime.now(timezone.utc)
 
 
 def _instance_path() -> Path:
@@ -171,7 +174,9 @@ def create_token_cmd(username, name, revoke_id):
 @click.option("--earlier-only", is_flag=True, help="Leave today's open tickets alone.")
 @with_appcontext
 def close_day_cmd(office_code, earlier_only):
-    """Mark tickets still open as expired (kept for the record, never deleted)."""
+    """Mark tickets still open as expired (kept for the record, never deleted): every open ticket of earlier
+    days, and today's still waiting. Today's called and serving tickets stay with their clerk (who can still
+    finish them); they expire at the next day's rollover."""
     from queue_service import realtime
     from queue_service.extensions import db
     from queue_service.models import Office

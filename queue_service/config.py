@@ -120,6 +120,12 @@ WTF_CSRF_TIME_LIMIT = None
 #: this time in the other processes of a deployment. 0 = ask the database every time.
 PRINCIPAL_CACHE_SECONDS = 10
 
+#: Sign-in throttle: failed sign-ins allowed per (address, user name) and per user name from any address (a
+#: guesser rotating addresses) within the window, before the sign-in answers 429 for the rest of the window.
+LOGIN_FAILURES_PER_ADDRESS = 5
+LOGIN_FAILURES_PER_ACCOUNT = 20
+LOGIN_FAILURE_WINDOW_SECONDS = 300
+
 #: Behind a reverse proxy (nginx): trust its X-Forwarded-For/-Proto/-Host headers (one hop).
 PROXY_FIX = False
 
