@@ -143,7 +143,8 @@ def create_user_cmd(username, role, office_codes, full_name, password):
 @main.command("create-token")
 @click.argument("username")
 @click.option("--name", default="cli", help="A label to recognise the token by.")
-@click.option("--revoke", "revoke_id", type=int, default=None, help="Revoke the token with this id instead.")
+@click.option("--revoke", "revoke_id", type=click.IntRange(1, 2_147_483_647), default=None,
+              help="Revoke the token with this id instead (its open Socket.IO connections end too).")
 @with_appcontext
 def create_token_cmd(username, name, revoke_id):
     """Create (or revoke) a personal API token. The token is shown once."""
