@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,11 +33,13 @@ from inventory.models import (
     StockItem,
     StockLevel,
     StockMovement,
+    StockReceiptDocument,
 )
 from inventory.risk import HISTORY_DAYS, DayFigures, Risk, assess, demand_history, office_closed_days
 from queue_service.domain.clock import office_day
-from queue_service.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from queue_service.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from queue_service.domain.events import Event
+from queue_service.domain.text import has_control_characters
 from queue_service.models import Office, Service, Setting, Ticket
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,33 @@ class InsufficientStock(DomainError):
 
     code = "insufficient_stock"
     status = 409
+
+
+class DuplicateReceipt(Conflict):
+    """This delivery document (office, item, document number) is already booked: nothing recorded again.
+    ``movement`` is the receipt that booked it; ``same`` says whether this entry repeats it exactly (a form
+    sent twice, a script retried: answer with the first result) or differs (a typing mistake, or two
+    deliveries under one number: the person must look)."""
+
+    code = "duplicate_receipt"
+    status = 409
+
+    def __init__(self, movement: StockMovement, *, same: bool):
+        day = movement.document_date.isoformat() if movement.document_date else movement.service_day.isoformat()
+        super().__init__(
+            f"Document {movement.document_no!r} was already booked for {movement.item.code} on "
+            f"{movement.service_day.isoformat()} ({movement.quantity} received, document date {day}); "
+            "nothing was recorded again.",
+            field="document_no", msgid="Dokumen %(document)s sudah dicatat pada %(day)s (%(quantity)s diterima); "
+                                       "tidak dicatat dua kali.",
+            params={"document": movement.document_no, "day": movement.service_day.isoformat(),
+                    "quantity": movement.quantity}, movement_id=movement.id)
+        self.movement, self.same = movement, same
+
+
+def document_key(document_no: str) -> str:
+    """A delivery document number with case and spaces folded ("BAST / 12" and "bast /  12" are one)."""
+    return " ".join(document_no.split()).casefold()[:60]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -147,6 +177,9 @@ def _text(value, field: str, max_length: int, *, required: bool = False, label: 
     if len(value) > max_length:
         raise _invalid(f"'{field}' is longer than {max_length} characters.", field,
                        "Paling banyak %(max)s karakter.", max=max_length)
+    if has_control_characters(value):
+        raise _invalid(f"'{field}' may not contain control characters.", field,
+                       "Tidak boleh berisi karakter kontrol (baris baru, tab, ESC dan sejenisnya).")
     return value
 
 
@@ -240,8 +273,14 @@ ENTERABLE = ("receipt", "consumption", "spoilage", "transfer_out", "adjustment")
 
 
 def record_movement(session: Session, *, office: Office, data: MovementInput, now: datetime,
-                    actor: str = "") -> tuple[list[StockMovement], list[Event]]:
-    """Validate and record one movement (a transfer records two: both offices, one transaction)."""
+                    actor: str = "", may_take_from=None) -> tuple[list[StockMovement], list[Event]]:
+    """Validate and record one movement (a transfer records two: both offices, one transaction).
+
+    ``may_take_from(office)`` says whether the person entering it has rights over another office's stock:
+    a ``transfer_in`` takes stock out of the office it comes from, so it is refused (:class:`Forbidden`)
+    unless they do (an admin, or a manager of both offices); otherwise the sending office records it as its
+    ``transfer_out``. A receipt whose document number is already booked for the item raises
+    :class:`DuplicateReceipt` (nothing recorded twice)."""
     if data.kind not in (*ENTERABLE, "transfer_in"):
         raise _invalid(f"'kind' must be one of: {', '.join(ENTERABLE)}, transfer_in.", "kind",
                        "Jenis mutasi tidak dikenal.")
@@ -262,6 +301,16 @@ def record_movement(session: Session, *, office: Office, data: MovementInput, no
         source = session.scalar(select(Office).where(Office.code == code))
         if source is None:
             raise _invalid(f"Office {code!r} does not exist.", "from_office", "Kantor asal tidak ditemukan.")
+        if may_take_from is None or not may_take_from(source):
+            # only someone with rights over the sending office moves its stock: that office records the
+            # transfer (transfer_out), and this office's side appears in the same transaction
+            raise Forbidden(
+                f"Stock leaves office {source.code} only by a transfer that {source.code} makes (transfer_out "
+                f"to {office.code}); it then appears in {office.code}'s ledger at once. Nothing was recorded.",
+                field="from_office", msgid="Stok kantor %(source)s hanya bisa dipindahkan oleh kantor %(source)s "
+                                           "sendiri (transfer keluar ke %(target)s); transfer itu langsung "
+                                           "tercatat di kantor ini. Tidak ada yang dicatat.",
+                params={"source": source.code, "target": office.code})
         return transfer(session, source=source, target_code=office.code, item_code=item.code, quantity=quantity,
                         now=now, actor=actor, reason=reason)
     if data.kind == "transfer_out":
@@ -279,9 +328,16 @@ def record_movement(session: Session, *, office: Office, data: MovementInput, no
             if delivery.status != "pending":
                 raise _invalid("That expected delivery is not pending any more.", "delivery_id",
                                "Kiriman itu sudah tidak ditunggu lagi.")
+        document_date = data.document_date or office_day(now, office.timezone)
+        key = document_key(document_no)
+        if key:
+            _booked_already(session, office, item, key, quantity=quantity, source=source,
+                            document_date=data.document_date)
         mv = _move(session, office=office, item=item, kind="receipt", quantity=quantity, now=now, actor=actor,
-                   reason=reason, source=source, document_no=document_no,
-                   document_date=data.document_date or office_day(now, office.timezone))
+                   reason=reason, source=source, document_no=document_no, document_date=document_date)
+        if key:
+            _book_document(session, office, item, key, mv, quantity=quantity, source=source,
+                           document_date=data.document_date)
         if delivery is not None:
             delivery.status = "received"
         return [mv], [_changed(office, item, mv)]
@@ -295,6 +351,32 @@ def record_movement(session: Session, *, office: Office, data: MovementInput, no
     mv = _move(session, office=office, item=item, kind=data.kind, quantity=-quantity, now=now, actor=actor,
                reason=reason, ticket_id=ticket_id)
     return [mv], [_changed(office, item, mv)]
+
+
+def _same_receipt(mv: StockMovement, *, quantity: int, source: str, document_date: date | None) -> bool:
+    return (mv.quantity == quantity and " ".join(mv.source.split()).casefold() == " ".join(source.split()).casefold()
+            and (document_date is None or mv.document_date == document_date))
+
+
+def _booked_already(session: Session, office: Office, item: StockItem, key: str, **entry) -> None:
+    booked = session.scalar(select(StockReceiptDocument).where(
+        StockReceiptDocument.office_id == office.id, StockReceiptDocument.item_id == item.id,
+        StockReceiptDocument.document_key == key))
+    if booked is not None:
+        raise DuplicateReceipt(booked.movement, same=_same_receipt(booked.movement, **entry))
+
+
+def _book_document(session: Session, office: Office, item: StockItem, key: str, mv: StockMovement, **entry) -> None:
+    """Record the document as booked; when another transaction booked it meanwhile (two submissions at the
+    same moment on PostgreSQL), the unique key refuses this one and the caller rolls everything back."""
+    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(StockReceiptDocument(office_id=office.id, item_id=item.id, document_key=key,
+                                             movement_id=mv.id))
+    except IntegrityError:
+        _booked_already(session, office, item, key, **entry)
+        raise
 
 
 def stock_count(session: Session, *, office: Office, item: StockItem, counted, reason: str, now: datetime,

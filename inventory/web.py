@@ -37,15 +37,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from inventory import chart
 from inventory import services as inv
-from inventory.models import MOVEMENT_KINDS, StockAlert, StockItem
+from inventory.models import MOVEMENT_KINDS, StockAlert, StockItem, StockMovement
 from queue_service.db import SAFE_METHODS, is_lock_error, write_apart
 from queue_service.domain.clock import local_time, office_day, zone_abbreviation
 from queue_service.domain.errors import DomainError
 from queue_service.extensions import db
 from queue_service.models import Office, Service
 from queue_service.web.access import accessible_offices, ensure_office, office_or_404, principal, require
-from queue_service.web.forms import WholeNumberField
-from queue_service.web.helpers import commit_and_emit, field, json_body, now
+from queue_service.services.forms import use_form_nonce
+from queue_service.web.forms import OnceForm, WholeNumberField
+from queue_service.web.helpers import commit_and_emit, field, json_body, now, query_int
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 api = Blueprint("stock_api", __name__, url_prefix="/api/v1")
@@ -64,6 +65,10 @@ SERVICE_MESSAGES = (
     _l("Kantor tujuan tidak ditemukan."), _l("Pilih kantor lain sebagai tujuan."), _l("Kantor asal tidak ditemukan."),
     _l("Isi tanggal yang valid."), _l("Tanggal perkiraan tiba tidak boleh di masa lalu."),
     _l("Tuliskan alasan kartu rusak."), _l("Peringatan ini sudah %(status)s."),
+    _l("Tidak boleh berisi karakter kontrol (baris baru, tab, ESC dan sejenisnya)."),
+    _l("Dokumen %(document)s sudah dicatat pada %(day)s (%(quantity)s diterima); tidak dicatat dua kali."),
+    _l("Stok kantor %(source)s hanya bisa dipindahkan oleh kantor %(source)s sendiri (transfer keluar ke "
+       "%(target)s); transfer itu langsung tercatat di kantor ini. Tidak ada yang dicatat."),
 )
 
 KIND_LABELS = {
@@ -91,7 +96,7 @@ def _positive():
                                                  message=_l("Isi bilangan bulat 1 atau lebih."))]
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(OnceForm, FlaskForm):
     item = SelectField(_l("Barang"))
     quantity = WholeNumberField(_l("Jumlah diterima"), validators=_positive(),
                                 description=_l("Dalam satuan buku stok (lembar; pita dan film: kartu)."))
@@ -103,7 +108,7 @@ class ReceiptForm(FlaskForm):
                               description=_l("Pilih bila penerimaan ini adalah kiriman yang sudah dicatat."))
 
 
-class TransferForm(FlaskForm):
+class TransferForm(OnceForm, FlaskForm):
     direction = RadioField(_l("Arah"), choices=[("out", _l("Keluar ke kantor lain")),
                                                 ("in", _l("Masuk dari kantor lain (pinjaman)"))], default="out")
     item = SelectField(_l("Barang"))
@@ -112,20 +117,20 @@ class TransferForm(FlaskForm):
     reason = StringField(_l("Keterangan"), validators=[Length(max=200)])
 
 
-class CountForm(FlaskForm):
+class CountForm(OnceForm, FlaskForm):
     item = SelectField(_l("Barang"))
     counted = WholeNumberField(_l("Hasil hitung fisik"), validators=[
         InputRequired(REQUIRED), NumberRange(min=0, max=inv.MAX_QUANTITY, message=_l("Isi bilangan bulat 0 atau lebih."))])
     reason = StringField(_l("Alasan / berita acara"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class SpoilageForm(FlaskForm):
+class SpoilageForm(OnceForm, FlaskForm):
     item = SelectField(_l("Barang"))
     quantity = WholeNumberField(_l("Jumlah rusak"), validators=_positive())
     reason = StringField(_l("Alasan rusak"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(OnceForm, FlaskForm):
     item = SelectField(_l("Barang"))
     quantity = WholeNumberField(_l("Jumlah"), validators=_positive())
     expected_date = DayField(_l("Perkiraan tiba"), validators=[InputRequired(REQUIRED)])
@@ -364,7 +369,7 @@ def _ledger_filters(office: Office):
 def ledger(code: str):
     office = _office(code)
     item, kind, start, end = _ledger_filters(office)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = query_int("page", 1, maximum=100000)
     q = inv.ledger_query(office, item=item, kind=kind, start=start, end=end)
     rows = list(db.session.scalars(q.limit(101).offset((page - 1) * 100)))
     return render_template("inventory/ledger.html", office=office, rows=rows[:100], more=len(rows) > 100,
@@ -439,6 +444,7 @@ def stock_form(code: str, kind: str):
         abort(404)
     form_cls, title = FORMS[kind]
     form = form_cls()
+    form.fresh_nonce()
     form.item.choices = _choices_items(office)
     if kind == "receipt":
         form.delivery_id.choices = [(0, _("— bukan kiriman yang dicatat —"))] + [
@@ -452,9 +458,14 @@ def stock_form(code: str, kind: str):
     if form.validate_on_submit():
         t, actor = now(), principal().actor
         try:
+            if not use_form_nonce(db.session, form.nonce.data, t):  # the same form sent again
+                db.session.rollback()
+                flash(_("Formulir ini sudah terkirim sebelumnya; tidak dicatat dua kali."))
+                return redirect(url_for("manager.office_page", code=office.code))
             action, data = _input_for(kind, form, office)
             if action == "move":
-                movements, events = inv.record_movement(db.session, office=office, data=data, now=t, actor=actor)
+                movements, events = inv.record_movement(db.session, office=office, data=data, now=t, actor=actor,
+                                                        may_take_from=principal().can_access)
                 touched = {(m.office_id, m.item_id) for m in movements}
             else:
                 row = inv.add_expected_delivery(
@@ -467,6 +478,14 @@ def stock_form(code: str, kind: str):
                 _risk, ev = inv.recompute_item(db.session, item, t, webhook_url=inv.webhook_url_for(
                     db.session, item.office, _webhook_default()))
                 events.extend(e for e in ev if e.name != "stock_risk")
+        except inv.DuplicateReceipt as exc:
+            db.session.rollback()
+            if not exc.same:
+                _apply_error(form, exc)
+            else:  # the same delivery entered again: it is in the ledger once, say so
+                flash(_("Dokumen %(document)s sudah tercatat; stok tidak ditambah lagi.",
+                        document=exc.movement.document_no))
+                return redirect(url_for("manager.office_page", code=office.code))
         except DomainError as exc:
             db.session.rollback()
             _apply_error(form, exc)
@@ -531,7 +550,17 @@ def api_movement(office_code: str):
         ticket_id=field(data, "ticket_id", int, required=False, nullable=True, minimum=1),
         delivery_id=field(data, "delivery_id", int, required=False, nullable=True, minimum=1))
     t = now()
-    movements, events = inv.record_movement(db.session, office=office, data=entry, now=t, actor=principal().actor)
+    try:
+        movements, events = inv.record_movement(db.session, office=office, data=entry, now=t,
+                                                actor=principal().actor, may_take_from=principal().can_access)
+    except inv.DuplicateReceipt as exc:
+        if not exc.same:
+            raise  # 409 with the message: the person must look
+        # the same document entered again (a retried script): the first booking's answer, nothing added
+        db.session.rollback()
+        first = db.session.get(StockMovement, exc.details["movement_id"])
+        return jsonify({"movements": [inv.movement_json(first)], "duplicate": True,
+                        "balance": inv.balance_of(db.session, first.item)}), 200
     for item_id in {m.item_id for m in movements}:
         item = db.session.get(StockItem, item_id)
         _r, ev = inv.recompute_item(db.session, item, t, webhook_url=inv.webhook_url_for(
@@ -648,7 +677,13 @@ def _openapi(app: Flask) -> None:
             "security": SECURED, "parameters": [office_param()],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/StockMovementInput"}}}},
+            "description": "A transfer_in takes stock out of from_office, so only an admin or a manager of both "
+                           "offices may enter it (403 otherwise: the sending office enters a transfer_out). A "
+                           "receipt's document_no is booked once per office and item: the same receipt sent again "
+                           "answers 200 with the first booking and duplicate=true, a different one 409.",
             "responses": {"201": resp("The recorded movement(s) (two for a transfer)",
+                                      "#/components/schemas/StockMovementResult"),
+                          "200": resp("The same receipt again: the first booking, nothing added (duplicate=true)",
                                       "#/components/schemas/StockMovementResult"),
                           **errors(400, 401, 403, 404, 409, 413, 415)}}},
         "/api/v1/offices/{office_code}/stock/forecast": {"get": {
@@ -701,9 +736,11 @@ def _openapi(app: Flask) -> None:
             "document_no": {"type": "string", "maxLength": 60},
             "document_date": {"type": "string", "format": "date"},
             "to_office": {"type": "string"}, "from_office": {"type": "string"},
-            "ticket_id": {"type": "integer"}, "delivery_id": {"type": "integer"}}},
+            "ticket_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            "delivery_id": {"type": "integer", "minimum": 1, "maximum": 2147483647}}},
         "StockMovementResult": {"type": "object", "properties": {
-            "movements": {"type": "array", "items": {"type": "object"}}, "balance": {"type": "integer"}}},
+            "movements": {"type": "array", "items": {"type": "object"}}, "balance": {"type": "integer"},
+            "duplicate": {"type": "boolean"}}},
     }
     register_paths(app, paths, schemas)
 

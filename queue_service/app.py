@@ -89,6 +89,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # an <int:...> in a route stays inside the database's INTEGER range: /admin/.../services/2**63 is a 404,
+    # not an overflow in the database driver
+    from queue_service.web.forms import DatabaseIntConverter
+    app.url_map.converters["int"] = DatabaseIntConverter
 
     # --- extensions
     db.init_app(app)
@@ -101,9 +105,13 @@ def create_app(config: dict | None = None) -> Flask:
     login.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    queue_options = {}
+    if app.config.get("MESSAGE_QUEUE"):  # revocations reach every process (sockets.RevokingManager)
+        from queue_service.sockets import client_manager
+        queue_options["client_manager"] = client_manager(app.config["MESSAGE_QUEUE"])
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", "threading"), message_queue=app.config.get("MESSAGE_QUEUE"),
                       cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS", None),
-                      logger=False, engineio_logger=False)
+                      logger=False, engineio_logger=False, **queue_options)
 
     app.extensions["adminduk"] = {
         "policy": QueuePolicy(
@@ -163,8 +171,14 @@ def _request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _csrf():
-        if (request.method in ("POST", "PUT", "PATCH", "DELETE") and bearer_token() is None
-                and app.config.get("WTF_CSRF_ENABLED", True)):  # tests may switch CSRF off
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE") or bearer_token() is not None:
+            return
+        if (request.path.startswith("/api/") and not request.cookies.get("adminduk_device")
+                and not current_user.is_authenticated):
+            # no credentials at all: there is nothing to forge, say what is missing (401 + WWW-Authenticate)
+            from flask import abort
+            abort(401, description="Send an API token: Authorization: Bearer <token>.")
+        if app.config.get("WTF_CSRF_ENABLED", True):  # tests may switch CSRF off
             csrf.protect()
 
     @app.context_processor

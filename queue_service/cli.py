@@ -23,7 +23,10 @@ from queue_service.domain.errors import DomainError
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    """The app's clock when it has one (tests set ``CLOCK``), else the real time."""
+    from flask import current_app, has_app_context
+    clock = current_app.config.get("CLOCK") if has_app_context() else None
+    return clock.now() if clock is not None else datetime.now(timezone.utc)
 
 
 def _instance_path() -> Path:
@@ -140,7 +143,8 @@ def create_user_cmd(username, role, office_codes, full_name, password):
 @main.command("create-token")
 @click.argument("username")
 @click.option("--name", default="cli", help="A label to recognise the token by.")
-@click.option("--revoke", "revoke_id", type=int, default=None, help="Revoke the token with this id instead.")
+@click.option("--revoke", "revoke_id", type=click.IntRange(1, 2_147_483_647), default=None,
+              help="Revoke the token with this id instead (its open Socket.IO connections end too).")
 @with_appcontext
 def create_token_cmd(username, name, revoke_id):
     """Create (or revoke) a personal API token. The token is shown once."""
@@ -171,7 +175,9 @@ def create_token_cmd(username, name, revoke_id):
 @click.option("--earlier-only", is_flag=True, help="Leave today's open tickets alone.")
 @with_appcontext
 def close_day_cmd(office_code, earlier_only):
-    """Mark tickets still open as expired (kept for the record, never deleted)."""
+    """Mark tickets still open as expired (kept for the record, never deleted): every open ticket of earlier
+    days, and today's still waiting. Today's called and serving tickets stay with their clerk (who can still
+    finish them); they expire at the next day's rollover."""
     from queue_service import realtime
     from queue_service.extensions import db
     from queue_service.models import Office

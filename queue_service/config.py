@@ -91,6 +91,17 @@ PRINT_LEASE_SECONDS = 60.0
 #: print worker period (seconds) and jobs per run
 PRINT_POLL_SECONDS = 1.0
 PRINT_BATCH = 20
+#: Where the server itself may send ticket bytes (a kiosk's printer URI is opened by the server, so it is a
+#: server capability: only admins set it, and these settings confine it; checked when an admin saves a printer
+#: and again before every print).
+#: ``file://`` printers only under these directories (symlinks and ``..`` resolved); empty = ``file://`` refused.
+#: The instance folder and the database file are refused whatever this says. E.g. ["/var/spool/adminduk"].
+PRINTER_FILE_DIRS: list[str] = []
+#: ``tcp://`` printers only to these ports (numbers or "a-b" ranges), e.g. [9100, "9101-9103"].
+PRINTER_TCP_PORTS: list = [9100]
+#: ``tcp://`` printers may be on this machine (127.0.0.0/8, ::1, 0.0.0.0) or link-local (169.254.0.0/16,
+#: fe80::/10). Off: an address or host name that means this machine is refused (internal services listen there).
+PRINTER_TCP_ALLOW_LOCAL = False
 
 # --- features -------------------------------------------------------------------
 #: Feature packages wired by create_app (each has a web.init_app).
@@ -108,6 +119,12 @@ WTF_CSRF_TIME_LIMIT = None
 #: revocation, role change or deactivation takes effect at once in the process that made it, and within
 #: this time in the other processes of a deployment. 0 = ask the database every time.
 PRINCIPAL_CACHE_SECONDS = 10
+
+#: Sign-in throttle: failed sign-ins allowed per (address, user name) and per user name from any address (a
+#: guesser rotating addresses) within the window, before the sign-in answers 429 for the rest of the window.
+LOGIN_FAILURES_PER_ADDRESS = 5
+LOGIN_FAILURES_PER_ACCOUNT = 20
+LOGIN_FAILURE_WINDOW_SECONDS = 300
 
 #: Behind a reverse proxy (nginx): trust its X-Forwarded-For/-Proto/-Host headers (one hop).
 PROXY_FIX = False

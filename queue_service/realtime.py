@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 
 ROOM_KINDS = ("displays", "counters", "managers", "kiosks")
 CALL_EVENTS = ("ticket_called", "ticket_recalled")
+#: kinds of principal rooms: every connection joins the rooms of who opened it (``sockets``)
+PRINCIPAL_KINDS = ("user", "session", "token", "device")
+#: the server-side order "disconnect every connection in this room"; with a message queue every process
+#: receives it (``sockets.RevokingManager`` acts on it instead of sending it to anyone)
+DISCONNECT_EVENT = "adminduk:disconnect-room"
 
 
 def office_room(office_code: str, kind: str) -> str:
@@ -49,6 +54,41 @@ def office_room(office_code: str, kind: str) -> str:
 
 def ticket_room(token: str) -> str:
     return f"ticket:{token}"
+
+
+def principal_room(kind: str, ident: int) -> str:
+    """``user:<id>`` every connection of a staff member (session or token), ``session:<id>`` those opened
+    with a session cookie, ``token:<id>`` those opened with one API token, ``device:<id>`` a kiosk's or a
+    display's."""
+    if kind not in PRINCIPAL_KINDS:
+        raise ValueError(kind)
+    return f"principal:{kind}:{int(ident)}"
+
+
+def disconnect_local(server, room: str, namespace: str = "/") -> int:
+    """Disconnect this process's connections in ``room``; returns how many."""
+    sids = [sid for sid, _eio in server.manager.get_participants(namespace, room)]
+    for sid in sids:
+        server.disconnect(sid, namespace=namespace, ignore_queue=True)
+    return len(sids)
+
+
+def disconnect(rooms: Iterable[str]) -> None:
+    """End every open connection in ``rooms`` (principal rooms of a revoked device, token or user) at once,
+    in every process: through the message queue when there is one, else here. Call after the commit that
+    revoked them. Never raises (a revocation is stored whatever the sockets do)."""
+    server = getattr(socketio, "server", None)
+    if server is None:
+        return
+    for room in sorted(set(rooms)):
+        try:
+            if getattr(server.manager, "handles_disconnect_rooms", False):
+                # handled in this process too, by the manager (not sent to any client)
+                socketio.emit(DISCONNECT_EVENT, {"room": room}, to=room, namespace="/")
+            else:
+                disconnect_local(server, room)
+        except Exception:
+            log.exception("could not disconnect the connections of %s", room)
 
 
 def _now():

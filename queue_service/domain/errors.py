@@ -44,3 +44,10 @@ class ValidationFailed(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class Forbidden(DomainError):
+    """The caller has no rights over what this would change (e.g. another office's stock)."""
+
+    code = "forbidden"
+    status = 403

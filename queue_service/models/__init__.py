@@ -5,6 +5,7 @@ from queue_service.models.core import (
     ApiToken,
     Counter,
     Device,
+    FormNonce,
     JobLease,
     LoginFailure,
     Office,
@@ -19,6 +20,6 @@ from queue_service.models.core import (
 )
 
 __all__ = [
-    "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "JobLease", "LoginFailure", "Office", "Service", "Setting", "Ticket",
+    "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "FormNonce", "JobLease", "LoginFailure", "Office", "Service", "Setting", "Ticket",
     "TicketEvent", "TicketSequence", "User", "counter_services", "user_offices",
 ]

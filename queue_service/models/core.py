@@ -125,6 +125,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(10), default="clerk")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    #: part of every session cookie's user id ("<id>:<version>"): bumped at logout, password change and
+    #: deactivation, which ends every session of the user, copied cookies included
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     offices: Mapped[list[Office]] = relationship(secondary=user_offices)
 
@@ -142,7 +145,13 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What a session stores (Flask-Login): the id with the session version, so that bumping the version
+        ends every session of this user (``web.auth.load_user`` refuses an older one)."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session of this user stops working at the next request (logout, new password, deactivation)."""
+        self.session_version = (self.session_version or 0) + 1
 
 
 class ApiToken(Base):
@@ -287,3 +296,14 @@ class LoginFailure(Base):
     #: SHA-256 of "<address>\n<username>": the throttle key, not the user name itself
     key: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class FormNonce(Base):
+    """A one-time number handed out with a form that records something (stock receipts, transfers...): the
+    same form submitted twice (a double click, a reload after a slow answer) is stored once."""
+
+    __tablename__ = "form_nonce"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

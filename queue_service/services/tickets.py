@@ -384,6 +384,9 @@ def transfer(session: Session, *, ticket: Ticket, target: Service, now: datetime
         raise NotFound("That service does not belong to this ticket's office.")
     if target.id == ticket.service_id:
         raise InvalidTransition("The ticket is already in that service.")
+    if not target.active:  # as issuing there is refused: nobody would ever call it
+        raise ServiceUnavailable(f"Service {target.code} is not taking tickets now; choose another service.",
+                                 service=target.code)
     counter_id = ticket.counter_id
     source = ticket.service.code
     ticket.service_id = target.id
@@ -410,12 +413,18 @@ def cancel(session: Session, *, ticket: Ticket, now: datetime, actor: str = "") 
 
 def close_day(session: Session, *, office: Office, now: datetime, include_today: bool = False,
               actor: str = "system") -> tuple[int, list[Event]]:
-    """Mark open tickets of earlier office-local days (and today's with ``include_today``) as
-    expired. Tickets are never deleted. Returns how many were closed."""
+    """Mark open tickets of earlier office-local days as expired, and with ``include_today`` today's
+    tickets still waiting. Tickets are never deleted. Returns how many were closed.
+
+    Today's called and serving tickets stay with their clerk: a citizen at the counter when the office
+    closes the queue is still served, the clerk's finish still works (and takes the printed card off the
+    stock). They expire at the next day's rollover if nobody finished them."""
     today = office_day(now, office.timezone)
-    day_cond = Ticket.service_day <= today if include_today else Ticket.service_day < today
-    ids = session.scalars(select(Ticket.id).where(
-        Ticket.office_id == office.id, day_cond, Ticket.status.in_([s.value for s in st.OPEN]))).all()
+    earlier = (Ticket.service_day < today) & Ticket.status.in_([s.value for s in st.OPEN])
+    cond = earlier
+    if include_today:
+        cond = earlier | ((Ticket.service_day == today) & (Ticket.status == st.Status.WAITING.value))
+    ids = session.scalars(select(Ticket.id).where(Ticket.office_id == office.id, cond)).all()
     if ids:
         session.execute(update(Ticket).where(Ticket.id.in_(ids))
                         .values(status=st.Status.EXPIRED, finished_at=now)

@@ -79,11 +79,15 @@ def test_stock_api_movements_forecast_alerts_and_isolation(api, stocked, app):
         inv.record_movement(db.session, office=kb, data=inv.MovementInput(kind="receipt", quantity=300,
                                                                           source="Ditjen"), now=T0)
         db.session.commit()
+    # Bekasi's manager cannot take Kota Bekasi's stock (issue 11): Kota Bekasi sends it
     r = post({"kind": "transfer_in", "quantity": 200, "from_office": "KBKS", "reason": "pinjam"})
-    assert r.status_code == 201 and r.json["balance"] == 620
+    assert r.status_code == 403 and r.json["error"] == "forbidden" and "transfer_out" in r.json["message"]
+    r = api.post("/api/v1/offices/KBKS/stock/movements", {"kind": "transfer_out", "quantity": 200, "to_office": "BKS",
+                                                          "reason": "pinjam"}, token=t["manajer.kbks"])
+    assert r.status_code == 201 and r.json["balance"] == 100
     assert [m["kind"] for m in r.json["movements"]] == ["transfer_out", "transfer_in"]
-    kb_stock = api.get("/api/v1/offices/KBKS/stock", token=t["manajer.kbks"]).json["items"][0]
-    assert kb_stock["balance"] == 100
+    bks_stock = api.get(f"{BKS}/stock", token=t["manajer"]).json["items"][0]
+    assert bks_stock["balance"] == 620
     r = post({"kind": "adjustment", "counted": 610, "reason": "stok opname"})
     assert r.status_code == 201 and r.json["movements"][0]["quantity"] == -10
     # forecast
