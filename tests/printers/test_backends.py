@@ -44,6 +44,8 @@ class FakePrinter:
         self.queries: list[bytes] = []
         self._stop = threading.Event()
         self._conns: list[socket.socket] = []
+        self._ended = threading.Condition()
+        self.ended = 0  # connections the client closed (everything it sent has arrived)
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -77,6 +79,9 @@ class FakePrinter:
             except OSError:
                 return
             if not chunk:
+                with self._ended:
+                    self.ended += 1
+                    self._ended.notify_all()
                 return
             buf.extend(chunk)
             while status_phase and len(buf) - pos >= 3:
@@ -87,6 +92,14 @@ class FakePrinter:
                 self.queries.append(bytes(buf[pos:pos + 3]))
                 conn.sendall(bytes([self.online if n == 1 else self.paper]))
                 pos += 3
+
+    def wait_closed(self, connections: int = 1, timeout: float = 10.0) -> bytes:
+        """The handshake before asserting that nothing (more) arrived: wait until the client has closed
+        ``connections`` connections; then every byte it sent is in ``received``."""
+        with self._ended:
+            assert self._ended.wait_for(lambda: self.ended >= connections, timeout), (
+                f"the client closed {self.ended} of {connections} connection(s)")
+        return self.received
 
     def wait_for(self, nbytes: int, timeout: float = 3.0) -> bytes:
         deadline = time.monotonic() + timeout
@@ -159,8 +172,7 @@ def test_tcp_paper_out_raises_and_prints_nothing(fake_printer):
     fp = fake_printer(paper=PAPER_OUT)
     with pytest.raises(PaperOut, match="out of paper"):
         print_ticket(fp.uri, "TM-T20II", ticket())
-    time.sleep(0.1)
-    assert fp.received == b"\x10\x04\x01\x10\x04\x04"  # the two queries, no ticket
+    assert fp.wait_closed() == b"\x10\x04\x01\x10\x04\x04"  # the two queries, no ticket
 
 
 def test_tcp_paper_near_end_prints_and_warns(fake_printer):
@@ -176,8 +188,7 @@ def test_tcp_printer_reporting_offline(fake_printer):
     fp = fake_printer(online=OFFLINE)
     with pytest.raises(PrinterOffline, match="offline"):
         print_ticket(fp.uri, "TM-T20II", ticket())
-    time.sleep(0.05)
-    assert b"B-012" not in fp.received
+    assert b"B-012" not in fp.wait_closed()
 
 
 def test_tcp_nothing_listening_is_offline_at_once():
