@@ -192,11 +192,11 @@ def test_tcp_printer_reporting_offline(fake_printer):
 
 
 def test_tcp_nothing_listening_is_offline_at_once():
-    uri = f"tcp://127.0.0.1:{free_port()}?timeout=5"
+    uri = f"tcp://127.0.0.1:{free_port()}?timeout=30"
     t0 = time.monotonic()
     with pytest.raises(PrinterOffline, match="not reachable") as info:
         print_ticket(uri, "POS-5890", ticket())
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 15  # refused at once: it did not sit out the 30 s timeout (no speed limit)
     assert not isinstance(info.value, PrinterTimeout) and info.value.uri == uri
 
 
@@ -204,9 +204,9 @@ def test_tcp_silent_printer_times_out_within_timeout(fake_printer):
     fp = fake_printer(mode="silent")
     t0 = time.monotonic()
     with pytest.raises(PrinterTimeout, match="stopped responding"):
-        print_ticket(f"{fp.uri}?timeout=0.5", "TM-T20II", ticket())
+        print_ticket(f"{fp.uri}?timeout=2", "TM-T20II", ticket())
     elapsed = time.monotonic() - t0
-    assert 0.4 <= elapsed < 1.5
+    assert 1.9 <= elapsed < 4  # waited the timeout once, not twice (a retry), and did not hang
 
 
 def test_tcp_stalled_writes_time_out_without_status(fake_printer):
