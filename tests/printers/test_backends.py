@@ -19,6 +19,7 @@ from printers.escpos_render import render_bytes
 from printers.printing import print_ticket, send_bytes
 from printers.profiles import get_profile
 from printers.status import query_status
+from tests.plugins.servers import require_module
 
 from .test_layout import URL, ticket
 from .test_render import decode_qr, native_qr_payload, raster_images
@@ -288,7 +289,7 @@ def test_a_new_kind_is_one_registration(tmp_path):
 
 
 def test_usb_uri_parsing_and_not_found_message():
-    pytest.importorskip("usb.core")
+    require_module("usb.core", "usb:// printers")
     p = open_printer("usb://04b8:0e15?out_ep=0x03&timeout=2", "TM-T20II")
     assert p.usb_args == {"idVendor": 0x04B8, "idProduct": 0x0E15}
     assert (p.out_ep, p.in_ep, p.timeout) == (0x03, 0x82, 2000)
@@ -299,7 +300,7 @@ def test_usb_uri_parsing_and_not_found_message():
 
 
 def test_usb_writes_to_the_out_endpoint_after_status():
-    pytest.importorskip("usb.core")
+    require_module("usb.core", "usb:// printers")
     device = mock.MagicMock()
     device.read.side_effect = [b"\x12", b"\x12"]  # online, paper ok
     with mock.patch("usb.core.find", return_value=device), mock.patch("usb.util.dispose_resources"):
@@ -310,7 +311,7 @@ def test_usb_writes_to_the_out_endpoint_after_status():
 
 
 def test_serial_over_a_pty():
-    pytest.importorskip("serial")
+    require_module("serial", "serial:// printers")
     master, slave = os.openpty()
     name = os.ttyname(slave)
     received = bytearray()
@@ -342,16 +343,19 @@ def test_serial_over_a_pty():
 
 
 def test_serial_missing_device_is_offline():
-    pytest.importorskip("serial")
+    require_module("serial", "serial:// printers")
     with pytest.raises(PrinterOffline, match="not reachable"):
         print_ticket("serial:///dev/ttyNOPE0", "POS-5890", ticket())
 
 
-def test_cups_without_pycups_is_a_clear_error():
+def test_cups_without_pycups_is_a_clear_error(monkeypatch):
+    import escpos.printer.cups as escpos_cups
+
     from printers._escpos import CupsPrinter
 
-    if CupsPrinter.is_usable():
-        pytest.skip("pycups is installed here")
+    # whether or not pycups is installed here, the machine this checks is one without it (never a skip)
+    monkeypatch.setattr(escpos_cups, "_DEP_PYCUPS", False)
+    assert not CupsPrinter.is_usable()
     with pytest.raises(PrinterError, match="pycups"):
         print_ticket("cups://TM-T20II", "TM-T20II", ticket())
 
