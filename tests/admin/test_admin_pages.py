@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 

@@ -307,5 +307,5 @@ def test_call_next_effect_on_the_counters_current_ticket(app, status):
     nxt = http.issue()
     assert http.call_next(HOLDER) == nxt
     after = http.public(token)
-    assert after["status"] == CURRENT_TICKET_AFTER_CALL_NEXT[status]
+    assert after["id"] == tid and after["status"] == CURRENT_TICKET_AFTER_CALL_NEXT[status]
     assert after["counter"] is None  # no longer shown as the counter's call
