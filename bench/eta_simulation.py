@@ -556,9 +556,11 @@ def main(argv: list[str] | None = None) -> int:
                         "max": max(est_ms)},
         "wall_s": time.perf_counter() - started,
     }
+    # exit status: 1 when a stated target is missed (bench/targets.py's convention; the table below says which)
+    met = 0 if out["targets"]["mae_at_most_half_naive"] and out["targets"]["coverage_70_90"] else 1
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0
+        return met
 
     c = out["config"]
     print(f"ETA simulation: {c['days']} days, {c['services']} services, {c['counters']} counters, "
@@ -586,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     e = out["estimate_ms"]
     print(f"estimate() per arrival: median {e['median']:.1f} ms, p95 {e['p95']:.1f} ms, max {e['max']:.1f} ms; "
           f"wall {out['wall_s']:.1f} s")
-    return 0
+    return met
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
@@ -111,8 +112,9 @@ class TokenCache:
     deactivation, re-pairing) empties every cache at once (:func:`_watch_credentials`); one committed by
     another process of the deployment takes effect within the TTL. Unknown tokens are never remembered."""
 
-    def __init__(self, ttl: float, size: int = 4096):
+    def __init__(self, ttl: float, size: int = 4096, clock: Callable[[], float] = time.monotonic):
         self.ttl, self.size = ttl, size
+        self.clock = clock  # seconds, monotonic; tests pass their own to step over the TTL without sleeping
         self._entries: dict[str, tuple[float, int, Principal]] = {}
 
     def get(self, digest: str) -> Principal | None:
@@ -120,7 +122,7 @@ class TokenCache:
         if hit is None:
             return None
         expires, generation, p = hit
-        if generation != _generation[0] or expires < time.monotonic():
+        if generation != _generation[0] or expires < self.clock():
             self._entries.pop(digest, None)
             return None
         return replace(p)  # a fresh object per request: its ORM rows load in that request's session
@@ -130,7 +132,7 @@ class TokenCache:
             return
         if len(self._entries) >= self.size:
             self._entries.clear()
-        self._entries[digest] = (time.monotonic() + self.ttl, _generation[0], replace(p, _user=None, _device=None))
+        self._entries[digest] = (self.clock() + self.ttl, _generation[0], replace(p, _user=None, _device=None))
 
 
 #: bumped after any commit that changed a user, an API token or a device (every TokenCache starts over)

@@ -119,19 +119,35 @@ def test_accessibility_of_counter_display_and_status(live_server, browser):
     s = live_server
     r = requests.post(f"{s.url}/api/v1/offices/BKS/tickets", json={"service": "REKAM"},
                       headers={"Authorization": f"Bearer {s.tokens['kiosk']}"}, timeout=10)
+    assert r.status_code == 201, r.text
     ticket = r.json()
     counter = _counter(s, "REKAM")
-    checks = [("status", {"width": 390, "height": 844}, f"/t/{ticket['token']}", None),
-              ("display", {"width": 1920, "height": 1080}, f"/display/BKS/pair?token={s.tokens['display']}", None),
-              ("counter", {"width": 1280, "height": 900}, f"/counter?counter={counter['id']}", "petugas2")]
-    for name, viewport, path, user in checks:
+    office = s.demo["office"]["name"]
+    # (name, viewport, path, who signs in, the page it must be: URL path, <title> start, its <h1> and a landmark)
+    checks = [("status", {"width": 390, "height": 844}, f"/t/{ticket['token']}", None,
+               (f"/t/{ticket['token']}", f"{ticket['code']} · Status antrean", ticket["code"], "main#main")),
+              ("display", {"width": 1920, "height": 1080}, f"/display/BKS/pair?token={s.tokens['display']}", None,
+               ("/display/BKS", f"Layar antrean · {office}", office, "main#main #now[aria-labelledby=now-title]")),
+              ("counter", {"width": 1280, "height": 900}, f"/counter?counter={counter['id']}", "petugas2",
+               (f"/counter?counter={counter['id']}", f"Loket {counter['number']} · BKS", f"Loket {counter['number']}",
+                "main#main #console"))]
+    audited = []
+    for name, viewport, path, user, (url_path, title, heading, landmark) in checks:
         ctx = browser.new_context(viewport=viewport, bypass_csp=True)  # axe is injected as a script tag
         try:
             page = ctx.new_page()
             if user:
                 s.login(page, user)
+                page.wait_for_url(lambda u: "/login" not in u)  # signed in, not back on the form
             page.goto(f"{s.url}{path}")
             page.wait_for_load_state("networkidle")
+            # the page audited is the one named (not a sign-in form or an error page that happens to be clean)
+            assert page.url == f"{s.url}{url_path}", page.url
+            assert page.title().startswith(title), page.title()
+            assert page.locator("h1").first.inner_text().strip().startswith(heading), page.locator("h1").first.inner_text()
+            assert page.locator(landmark).count() == 1, f"{name}: no {landmark} on {page.url}"
             assert_accessible(page, artifact=f"realtime-a11y-{name}")
+            audited.append(name)
         finally:
             ctx.close()
+    assert audited == ["status", "display", "counter"]
