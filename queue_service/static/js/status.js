@@ -8,6 +8,8 @@
   var t = init.ticket;
   var el = {
     root: document.getElementById("ticket"),
+    service: document.getElementById("ticket-service"),
+    notice: document.getElementById("ticket-notice"),
     status: document.getElementById("ticket-status"),
     ahead: document.getElementById("ticket-ahead"),
     aheadRow: document.getElementById("ahead-row"),
@@ -22,9 +24,29 @@
     return tpl.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
   }
 
+  var lang = document.documentElement.lang || "id";
+
+  function serviceName() {
+    var n = t.service_name || {};
+    return n[lang] || n.id || t.service || "";
+  }
+
+  /* In words, what happened to the ticket: sent back after a no-show, no longer valid, moved to a service. */
+  function notice() {
+    if (t.status === "waiting" && t.requeues) { return ["requeued", T.requeued]; }
+    if (t.status === "no_show") { return ["no_show", T.no_show_final]; }
+    if (t.status === "waiting" && t.transferred) { return ["transferred", fill(T.transferred, { service: serviceName() })]; }
+    return ["", ""];
+  }
+
   function render(prevStatus) {
     el.root.setAttribute("data-status", t.status);
     el.status.textContent = T[t.status] || t.status;
+    if (el.service.textContent !== serviceName()) { el.service.textContent = serviceName(); }
+    var n = notice();
+    el.notice.setAttribute("data-kind", n[0]);
+    if (el.notice.textContent !== n[1]) { el.notice.textContent = n[1]; }
+    el.notice.hidden = !n[1];
     var waiting = t.status === "waiting";
     el.aheadRow.hidden = !waiting;
     el.etaRow.hidden = !waiting;
