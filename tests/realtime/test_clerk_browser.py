@@ -23,9 +23,34 @@ def _status(s, ticket):
     return requests.get(f"{s.url}/api/v1/tickets/{ticket['token']}", timeout=10).json()
 
 
+def until(page, js: str, arg=None, timeout: float = 15.0) -> None:
+    """Poll a predicate with page.evaluate (Playwright's own polling evaluates strings with eval, which the
+    page's CSP forbids)."""
+    import time
+    deadline = time.monotonic() + timeout
+    fn = f"(arg) => ({js})"
+    while not page.evaluate(fn, arg):
+        assert time.monotonic() < deadline, js
+        time.sleep(0.05)
+
+
+def goto_live(page, url: str, timeout: float = 15.0) -> None:
+    """Open a page and wait until its Socket.IO connection is accepted (the server's "40" frame)."""
+    import time
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    page.goto(url)
+    deadline = time.monotonic() + timeout
+    while not any(f.startswith("40") for f in frames):
+        assert time.monotonic() < deadline, f"no Socket.IO connection on {url}: {frames}"
+        page.wait_for_timeout(50)
+
+
 def _watch(page, errors):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # (Chromium's own note when a phone buzzes before anyone tapped the page is not the page's error)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith(
+        "Blocked call to navigator.vibrate") else None)
     page.set_default_timeout(15_000)
 
 
@@ -43,13 +68,11 @@ def test_keyboard_clerk_n_twice_transfer_and_the_citizens_phones(live_server, br
         clerk = ctx_clerk.new_page()
         for p in (grandma, young, clerk):
             _watch(p, errors)
-        grandma.goto(f"{s.url}/t/{lansia['token']}")
-        young.goto(f"{s.url}/t/{regular['token']}")
+        goto_live(grandma, f"{s.url}/t/{lansia['token']}")  # the phones follow their tickets live
+        goto_live(young, f"{s.url}/t/{regular['token']}")
         s.login(clerk, "petugas1")
         clerk.goto(f"{s.url}/counter?counter={counter['id']}")
         clerk.wait_for_selector("#conn[data-state=connected]")
-        for p in (grandma, young):
-            p.wait_for_function("window.io && document.querySelector('#conn').hidden")  # socket connected
         key = clerk.keyboard.press
 
         # N: the lansia first (strict priority)
@@ -76,7 +99,7 @@ def test_keyboard_clerk_n_twice_transfer_and_the_citizens_phones(live_server, br
         save_artifact(clerk, "clerk-console-n-twice-question")
         key("Enter")
         clerk.wait_for_selector(f"#console[data-current='{regular['code']}']")
-        clerk.wait_for_function("document.querySelector('#message').textContent.includes('ditandai tidak hadir')")
+        until(clerk, "document.querySelector('#message').textContent.includes('ditandai tidak hadir')")
         back = _status(s, lansia)
         assert back["status"] == "waiting" and back["requeues"] == 1  # never "done"
         grandma.wait_for_selector("#ticket-notice:not([hidden])")
@@ -101,7 +124,7 @@ def test_keyboard_clerk_n_twice_transfer_and_the_citizens_phones(live_server, br
         clerk.wait_for_selector("#console[data-current='']")
         assert _status(s, regular)["service"] == "CETAK"
         assert clerk.evaluate("document.activeElement.id") == "console"  # the shortcuts work without Tab
-        young.wait_for_function("document.querySelector('#ticket-service').textContent === 'Pencetakan KTP-el'")
+        until(young, "document.querySelector('#ticket-service').textContent === 'Pencetakan KTP-el'")
         young.wait_for_selector("#ticket-notice[data-kind=transferred]:not([hidden])")
         assert "Pencetakan KTP-el" in young.text_content("#ticket-notice")
         assert young.text_content("#ticket-code") == regular["code"]  # keeps its number
@@ -124,8 +147,7 @@ def test_keyboard_clerk_n_twice_transfer_and_the_citizens_phones(live_server, br
         clerk.wait_for_selector("#console[data-status=serving]")
         key("n")
         clerk.wait_for_selector("#console[data-current='']")
-        clerk.wait_for_function("c => document.querySelector('#message').textContent.startsWith(c + ' selesai')",
-                                arg=second["code"])
+        until(clerk, "document.querySelector('#message').textContent.startsWith(arg + ' selesai')", second["code"])
         assert _status(s, second)["status"] == "done"
         save_artifact(clerk, "clerk-console-after")
         assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
@@ -159,5 +181,37 @@ def test_accessibility_of_the_console_question_and_the_status_notices(live_serve
         assert_accessible(phone, artifact="a11y-status-requeued")
         phone.goto(f"{s.url}/t/{lansia['token']}?lang=en")
         assert phone.text_content("#ticket-notice").startswith("You were not there when called")
+    finally:
+        ctx.close()
+
+
+def test_keyboard_transfer_asks_first_and_gives_the_keys_back(live_server, browser):
+    s = live_server
+    moved = _issue(s, "REKAM")
+    after = _issue(s, "REKAM")
+    counter = next(c for c in s.demo["counters"] if c["services"] == ["REKAM"])
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    try:
+        phone, clerk = ctx.new_page(), ctx.new_page()
+        for p in (phone, clerk):
+            _watch(p, errors)
+        goto_live(phone, f"{s.url}/t/{moved['token']}")
+        s.login(clerk, "petugas1")
+        clerk.goto(f"{s.url}/counter?counter={counter['id']}")
+        clerk.wait_for_selector("#conn[data-state=connected]")
+        clerk.keyboard.press("n")
+        clerk.wait_for_selector(f"#console[data-current='{moved['code']}']")
+        clerk.keyboard.press("t")
+        assert clerk.input_value("#transfer-target") == "CETAK"  # not Perekaman, the first service
+        clerk.keyboard.press("Enter")
+        clerk.wait_for_selector("#confirm:not([hidden])")
+        assert _status(s, moved)["service"] == "REKAM"  # nothing transferred on the first Enter
+        clerk.keyboard.press("Enter")
+        until(phone, "document.querySelector('#ticket-service').textContent === 'Pencetakan KTP-el'")
+        clerk.wait_for_selector("#console[data-current='']")
+        clerk.keyboard.press("n")  # no Tab needed
+        clerk.wait_for_selector(f"#console[data-current='{after['code']}']")
+        assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
     finally:
         ctx.close()

@@ -90,12 +90,16 @@
     var socket = window.io({ auth: { token: init.token }, transports: ["websocket", "polling"] });
     socket.on("connect", function () {
       el.conn.hidden = true;
+      el.conn.setAttribute("data-state", "connected");
       // resync after a reconnect: the ticket's public JSON
       Adminduk.getJSON("/api/v1/tickets/" + encodeURIComponent(init.token)).then(function (r) {
         if (r.ok && r.data) { var e = t.estimate; update(r.data); if (t.status === "waiting" && !r.data.estimate) { t.estimate = e; render(t.status); } }
       });
     });
-    socket.on("disconnect", function () { el.conn.hidden = false; el.conn.textContent = T.offline; });
+    socket.on("disconnect", function () {
+      el.conn.setAttribute("data-state", "offline");
+      el.conn.hidden = false; el.conn.textContent = T.offline;
+    });
     ["ticket_called", "ticket_recalled", "ticket_updated", "ticket_finished", "ticket_issued"].forEach(function (name) {
       socket.on(name, update);
     });
