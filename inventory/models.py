@@ -247,6 +247,9 @@ class StockAlert(Base):
     level: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(14), default="open")
     message: Mapped[str] = mapped_column(String(300), default="")
+    #: JSON {"reason", "balance", "p", "delivery", "cover", "lead", "rop"}: what ``message`` says (in Indonesian,
+    #: for webhooks and the API), kept as figures so that a page writes it in its own language and format
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

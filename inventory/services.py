@@ -638,13 +638,23 @@ ALERT_TEXT = {
 }
 
 
-def _alert_message(item: StockItem, risk: Risk) -> str:
+def alert_detail(item: StockItem, risk: Risk) -> dict:
+    """The alert's reason and figures (stored with it: a page writes the sentence in its own language)."""
     reason = next((r for r in risk.reasons if r in ALERT_TEXT), "below_reorder_point")
-    cover = "—" if risk.days_of_cover is None or math.isinf(risk.days_of_cover) else f"{risk.days_of_cover:.1f}"
-    return ALERT_TEXT[reason][0].format(
-        item=item.name_id, p=risk.p_stockout or 0.0, delivery=risk.next_delivery.isoformat()
-        if risk.next_delivery else "—", balance=risk.balance, cover=cover, lead=item.lead_days,
-        rop="—" if risk.reorder_point is None else f"{risk.reorder_point:.0f}")
+    cover = None if risk.days_of_cover is None or math.isinf(risk.days_of_cover) else round(risk.days_of_cover, 2)
+    return {"reason": reason, "p": round(risk.p_stockout or 0.0, 4),
+            "delivery": risk.next_delivery.isoformat() if risk.next_delivery else None, "balance": risk.balance,
+            "cover": cover, "lead": item.lead_days,
+            "rop": None if risk.reorder_point is None else round(risk.reorder_point)}
+
+
+def _alert_message(item: StockItem, risk: Risk) -> str:
+    """The alert in Indonesian (webhooks, the API's ``message``)."""
+    d = alert_detail(item, risk)
+    return ALERT_TEXT[d["reason"]][0].format(
+        item=item.name_id, p=d["p"], delivery=d["delivery"] or "—", balance=d["balance"],
+        cover="—" if d["cover"] is None else f"{d['cover']:.1f}".replace(".", ","), lead=d["lead"],
+        rop="—" if d["rop"] is None else d["rop"])
 
 
 def active_alert(session: Session, item: StockItem) -> StockAlert | None:
@@ -657,7 +667,8 @@ def alert_payload(alert: StockAlert) -> dict:
     return {
         "id": alert.id, "office": alert.office.code, "item": alert.item.code,
         "item_name": {"id": alert.item.name_id, "en": alert.item.name_en}, "level": alert.level,
-        "status": alert.status, "message": alert.message, "opened_at": alert.opened_at.isoformat(),
+        "status": alert.status, "message": alert.message,
+        "detail": json.loads(alert.detail) if alert.detail else None, "opened_at": alert.opened_at.isoformat(),
         "updated_at": alert.updated_at.isoformat(),
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
         "acknowledged_by": alert.acknowledged_by or None,
@@ -675,10 +686,12 @@ def _notify(session: Session, alert: StockAlert, change: str, now: datetime, url
 
 
 def sync_alert(session: Session, item: StockItem, level: str | None, message: str, now: datetime,
-               webhook_url: str | None = None) -> list[Event]:
+               webhook_url: str | None = None, detail: dict | None = None) -> list[Event]:
     """Bring the item's alert in line with ``level`` (None = fine): open, escalate (re-opens an
-    acknowledged alert), de-escalate, or resolve. Returns the events to push."""
+    acknowledged alert), de-escalate, or resolve. Returns the events to push. ``detail`` is
+    :func:`alert_detail` (the figures behind ``message``)."""
     alert = active_alert(session, item)
+    detail_text = json.dumps(detail, sort_keys=True) if detail else ""
     if level is None:
         if alert is None:
             return []
@@ -686,17 +699,17 @@ def sync_alert(session: Session, item: StockItem, level: str | None, message: st
         return _notify(session, alert, "resolved", now, webhook_url)
     if alert is None:
         alert = StockAlert(office_id=item.office_id, item_id=item.id, level=level, status="open",
-                           message=message[:300], opened_at=now, updated_at=now)
+                           message=message[:300], detail=detail_text, opened_at=now, updated_at=now)
         alert.item, alert.office = item, item.office
         session.add(alert)
         return _notify(session, alert, "opened", now, webhook_url)
     if alert.level == level:
-        if alert.message != message[:300]:
-            alert.message = message[:300]
+        if alert.message != message[:300] or alert.detail != detail_text:
+            alert.message, alert.detail = message[:300], detail_text
             alert.updated_at = now
         return []
     escalated = level == "critical"
-    alert.level, alert.message, alert.updated_at = level, message[:300], now
+    alert.level, alert.message, alert.detail, alert.updated_at = level, message[:300], detail_text, now
     if escalated and alert.status == "acknowledged":
         alert.status, alert.acknowledged_at, alert.acknowledged_by = "open", None, ""
     return _notify(session, alert, "escalated" if escalated else "deescalated", now, webhook_url)
@@ -719,13 +732,12 @@ def quick_alert(session: Session, item: StockItem, balance: int, now: datetime, 
     rop = level_row.reorder_point if level_row is not None else None
     url = webhook_url_for(session, item.office, default_url)
     if balance == 0:
-        return sync_alert(session, item, "critical", _alert_message(item, Risk("critical", 0, 0,
-                                                                                reasons=["out_of_stock"])),
-                          now, url)
+        out = Risk("critical", 0, 0, reasons=["out_of_stock"])
+        return sync_alert(session, item, "critical", _alert_message(item, out), now, url, alert_detail(item, out))
     current = active_alert(session, item)
     if rop is not None and balance < rop and current is None:
-        return sync_alert(session, item, "warning", _alert_message(
-            item, Risk("warning", balance, balance, reorder_point=rop, reasons=["below_reorder_point"])), now, url)
+        low = Risk("warning", balance, balance, reorder_point=rop, reasons=["below_reorder_point"])
+        return sync_alert(session, item, "warning", _alert_message(item, low), now, url, alert_detail(item, low))
     return []
 
 
@@ -748,7 +760,8 @@ def recompute_item(session: Session, item: StockItem, now: datetime, *, webhook_
     level.computed_at = now
     alert_level = risk.status if risk.status in ("warning", "critical") else None
     url = webhook_url or webhook_url_for(session, item.office)
-    events = sync_alert(session, item, alert_level, _alert_message(item, risk) if alert_level else "", now, url)
+    events = sync_alert(session, item, alert_level, _alert_message(item, risk) if alert_level else "", now, url,
+                        alert_detail(item, risk) if alert_level else None)
     events.append(stock_event("stock_risk", item.office, {"item": item.code, **risk.as_dict()}))
     return risk, events
 

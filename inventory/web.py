@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from datetime import date, timedelta
 
 from flask import (
@@ -35,7 +34,7 @@ from sqlalchemy.exc import OperationalError
 from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from inventory import chart
+from inventory import chart, display
 from inventory import services as inv
 from inventory.models import MOVEMENT_KINDS, StockAlert, StockItem, StockMovement
 from queue_service.db import SAFE_METHODS, is_lock_error, write_apart
@@ -180,8 +179,14 @@ def _locale() -> str:
 
 
 def _local(moment, office: Office) -> str:
+    """On the pages: Babel's date and a 24-hour time in the office's zone, in the page's locale."""
+    return display.moment(moment, office.timezone)
+
+
+def _csv_time(moment, office: Office) -> str:
+    """In the CSV export: one fixed form whatever the page's language (as it always was)."""
     if moment is None:
-        return "—"
+        return ""
     return f"{local_time(moment, office.timezone):%d-%m-%Y %H:%M} {zone_abbreviation(office.timezone)}"
 
 
@@ -217,11 +222,7 @@ def _refresh(office: Office) -> dict[str, inv.Risk]:
 
 
 def _fmt_cover(cover) -> str:
-    if cover is None:
-        return "—"
-    if math.isinf(cover):
-        return _("> %(days)s hari", days=30)
-    return _("%(days)s hari", days=f"{cover:.1f}".replace(".", ","))
+    return display.days(cover)
 
 
 def _chart_labels() -> dict:
@@ -258,13 +259,15 @@ def _item_view(office: Office, item: StockItem, risk: inv.Risk, today: date) -> 
     if fc is not None:
         n = min(30, fc.horizon)
         dates, mean, lower, upper = fc.dates[:n], fc.mean[:n], fc.lower[:n], fc.upper[:n]
+        fmt = display.chart_format()
         view["demand_svg"] = Markup(chart.demand_chart(
             f"dem-{item.code.lower()}", today=today, past=past, closed=closed, dates=dates, mean=mean,
-            lower=lower, upper=upper, labels=labels))
+            lower=lower, upper=upper, labels=labels, fmt=fmt))
         proj = chart.projection(today, risk.start_stock, dates, mean, deliveries)
         view["stock_svg"] = Markup(chart.stock_chart(
             f"stk-{item.code.lower()}", today=today, past_stock=past_stock, projection=proj,
-            stockout=risk.stockout_date, deliveries=deliveries, reorder_point=risk.reorder_point, labels=labels))
+            stockout=risk.stockout_date, deliveries=deliveries, reorder_point=risk.reorder_point, labels=labels,
+            fmt=fmt))
         view["table"] = [(d, float(m), float(lo), float(u), p) for d, m, lo, u, (_d, p)
                          in zip(dates, mean, lower, upper, proj)]
     return view
@@ -276,10 +279,15 @@ def _choices_items(office: Office):
 
 @bp.app_template_filter("qty")
 def _qty(value):
-    """Indonesian thousands separator: 12.345."""
-    if value is None:
-        return "—"
-    return f"{value:,.0f}".replace(",", ".")
+    """A count with the page's grouping: 12.345 (Indonesian), 12,345 (English)."""
+    return display.number(value)
+
+
+# the other formats of the manager pages (inventory/display.py): one decimal, percent, date, signed, unit...
+for _name, _fn in {"num1": lambda v: display.number(v, 1), "pct": display.percent, "day": display.day,
+                   "weekday": display.weekday, "signed": display.signed, "unit": display.unit,
+                   "cover": display.days, "alert_text": display.alert_text}.items():
+    bp.add_app_template_filter(_fn, _name)
 
 
 # --------------------------------------------------------------------------- pages
@@ -389,12 +397,13 @@ def ledger_csv(code: str):
                 "tgl_dokumen", "tiket", "alasan", "petugas", "transfer_id", "kantor_lawan"])
     for mv in db.session.scalars(inv.ledger_query(office, item=item, kind=kind, start=start, end=end)):
         j = inv.movement_json(mv)
-        w.writerow([mv.id, _local(mv.at, office), j["day"], j["item"], mv.kind, mv.quantity, mv.balance_after,
+        w.writerow([mv.id, _csv_time(mv.at, office), j["day"], j["item"], mv.kind, mv.quantity, mv.balance_after,
                     mv.source, mv.document_no, j["document_date"] or "", j["ticket"] or "", mv.reason, mv.actor,
                     mv.transfer_id or "", j["counterpart_office"] or ""])
     resp = make_response(out.getvalue())
     resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = f'attachment; filename="stok-{office.code}-{date.today():%Y%m%d}.csv"'
+    day = office_day(now(), office.timezone)  # the office's own day, not the server's (nor UTC)
+    resp.headers["Content-Disposition"] = f'attachment; filename="stok-{office.code}-{day:%Y%m%d}.csv"'
     return resp
 
 
@@ -448,7 +457,7 @@ def stock_form(code: str, kind: str):
     form.item.choices = _choices_items(office)
     if kind == "receipt":
         form.delivery_id.choices = [(0, _("— bukan kiriman yang dicatat —"))] + [
-            (d.id, f"{d.expected_date:%d-%m-%Y} · {d.item.name(_locale())} · {d.quantity}")
+            (d.id, f"{display.day(d.expected_date)} · {d.item.name(_locale())} · {display.number(d.quantity)}")
             for d in inv.pending_deliveries(db.session, office)]
     if kind == "transfer":
         others = db.session.scalars(select(Office).where(Office.id != office.id).order_by(Office.code))

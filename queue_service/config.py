@@ -42,9 +42,9 @@ KIOSK_TICKETS_PER_MINUTE = 30
 #: Seconds during which a second press of the same button on the same kiosk returns the same ticket.
 KIOSK_DOUBLE_PRESS_SECONDS = 3
 
-#: Seconds a ticket stays on the kiosk screen after a press, and after a print failure
-#: ("photograph this screen").
-KIOSK_RESET_SECONDS = 10
+#: Seconds a ticket stays on the kiosk screen after a press (long enough for an elderly citizen to scan the QR;
+#: a countdown shows, and "Selesai" ends it sooner), and after a print failure ("photograph this screen").
+KIOSK_RESET_SECONDS = 30
 KIOSK_FAILED_RESET_SECONDS = 60
 
 #: An open counter whose console has sent no heartbeat (every 60 s while the page is open) and made no call

@@ -19,8 +19,10 @@ from queue_service.domain import status as st
 from queue_service.domain.clock import office_day
 from queue_service.domain.codes import ticket_code
 from queue_service.domain.errors import (
+    Conflict,
     InvalidTransition,
     NotFound,
+    PreviousNotStarted,
     QuotaReached,
     ServiceUnavailable,
     ValidationFailed,
@@ -82,6 +84,9 @@ def ticket_payload(ticket: Ticket, *, position: int | None = None) -> dict:
         "issued_at": ticket.issued_at.isoformat(),
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
         "position": position,
+        # the citizen's page tells what happened: sent back after a no-show, moved to another service
+        "requeues": ticket.requeues,
+        "transferred": ticket.origin_service_id is not None and ticket.origin_service_id != ticket.service_id,
     }
 
 
@@ -245,7 +250,7 @@ def _call_statement(dialect: str, ranked: bool):
     waiting RETURNING ticket``; ``ranked``: priority tickets of the ``prefer`` services first."""
     t = Ticket.__table__.c
     pick = select(t.id).where(t.office_id == bindparam("p_office_id"), t.service_day == bindparam("p_day"),
-                              t.status == st.Status.WAITING,
+                              t.status == st.Status.WAITING, t.id != bindparam("p_exclude"),
                               t.service_id.in_(bindparam("p_service_ids", expanding=True)))
     order = [t.queued_at, t.id]
     if ranked:
@@ -271,25 +276,61 @@ _STREAK_RESET = update(TicketSequence.__table__).where(_STREAK_WHERE).values(reg
 _STREAK_STEP = update(TicketSequence.__table__).where(_STREAK_WHERE).values(regular_streak=_seq.regular_streak + 1)
 
 
+#: what "call next" may do with the counter's current ticket (``previous``)
+PREVIOUS_ACTIONS = ("no_show", "finish")
+
+
 def call_next(session: Session, *, counter: Counter, now: datetime, actor: str = "",
-              policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket | None, list[Event]]:
+              policy: QueuePolicy = DEFAULT_POLICY, previous: str | None = None,
+              previous_id: int | None = None) -> tuple[Ticket | None, list[Event]]:
     """Call the next waiting ticket for ``counter``, race-free.
 
     One ``UPDATE ... WHERE id = (SELECT ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) AND status = 'waiting'
     RETURNING ticket.*``: two counters pressing at the same instant always get different tickets.
-    The counter's current ticket, if any, is finished first.
+
+    The counter's current ticket, if any, is dealt with first:
+
+    * **serving** (the clerk started it): finished, as "Selesai" would (finish hooks run with the default
+      figures, e.g. one card for a printing service) — a citizen was served, and "next" is how a busy clerk
+      closes a service; ``previous="finish"`` says so explicitly.
+    * **called, never started**: the citizen was not served, so it is never finished (and never takes
+      stock). Without ``previous`` the call is refused with :class:`PreviousNotStarted` (409);
+      ``previous="no_show"`` marks it absent with the requeue rule (:func:`no_show`), and the ticket
+      requeued that way is not the one called next.
+
+    ``previous_id`` (optional) is the ticket the clerk saw: when the counter's current ticket is another one
+    (another tab called meanwhile), nothing happens and :class:`Conflict` (409) says so.
     """
     office = counter.office
     if not counter.active:
         raise InvalidTransition(f"Counter {counter.number} is closed.")
+    if previous is not None and previous not in PREVIOUS_ACTIONS:
+        raise ValidationFailed(f"Field 'previous' must be null or one of: {', '.join(PREVIOUS_ACTIONS)}.",
+                               field="previous")
     # serialise calls of the same counter (two browser tabs): lock its row
     session.execute(_COUNTER_TOUCH, {"p_id": counter.id, "p_open_since": counter.open_since or now, "p_now": now})
     events: list[Event] = []
-    previous = current_ticket(session, counter)
-    if previous is not None:
-        _, finish_events = finish(session, ticket=previous, now=now, actor=actor,
-                                  detail="auto: next ticket called", policy=policy)
-        events.extend(finish_events)
+    previous_ticket = current_ticket(session, counter)
+    exclude = 0
+    if previous_id is not None and (previous_ticket is None or previous_ticket.id != previous_id):
+        now_code = previous_ticket.code if previous_ticket is not None else "none"
+        raise Conflict(f"The counter's current ticket has changed (now {now_code}); nothing was done. "
+                       "Look at the console again and repeat.", current=now_code)
+    if previous_ticket is not None:
+        if previous_ticket.status == st.Status.CALLED and previous != "no_show":
+            raise PreviousNotStarted(
+                f"Ticket {previous_ticket.code} was called but not started, so it was not served: "
+                'send {"previous": "no_show"} to mark it absent (it returns to the queue as the no-show rule '
+                "says) and call the next, or start it first.",
+                ticket=previous_ticket.code, ticket_id=previous_ticket.id, status=str(previous_ticket.status))
+        if previous == "no_show":
+            # a serving ticket is refused here (no-show only from "called"): the clerk meant another state
+            _, more = no_show(session, ticket=previous_ticket, now=now, actor=actor, policy=policy)
+            exclude = previous_ticket.id
+        else:
+            _, more = finish(session, ticket=previous_ticket, now=now, actor=actor,
+                             detail="auto: next ticket called", policy=policy)
+        events.extend(more)
 
     services = counter.services
     if not services:
@@ -302,9 +343,10 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
     # the ticket comes back from the UPDATE itself (RETURNING its columns), refreshed in the session
     ticket = session.scalar(_CALL[_dialect(session), bool(prefer)], {
         "p_office_id": office.id, "p_day": day, "p_service_ids": [s.id for s in services], "p_prefer": prefer,
-        "p_counter_id": counter.id, "p_now": now}, execution_options={"populate_existing": True})
+        "p_counter_id": counter.id, "p_now": now, "p_exclude": exclude},
+        execution_options={"populate_existing": True})
     if ticket is None:
-        if previous is not None:
+        if previous_ticket is not None:
             events.append(queue_changed(office))
         return None, events
     session.execute(_STREAK_RESET if ticket.priority_group else _STREAK_STEP,
@@ -462,6 +504,22 @@ def close_away_counters(session: Session, *, now: datetime, away_seconds: float)
 
 
 # --------------------------------------------------------------------------- queries
+
+def usual_transfers(session: Session, office: Office, now: datetime, days: int = 60) -> dict[str, str]:
+    """Source service code -> the service its tickets were most often transferred to at this office in the
+    last ``days`` (e.g. REKAM -> CETAK): the counter console starts its transfer list there."""
+    from datetime import timedelta
+    rows = session.execute(select(TicketEvent.detail, func.count(TicketEvent.id)).join(
+        Ticket, Ticket.id == TicketEvent.ticket_id).where(
+        Ticket.office_id == office.id, TicketEvent.action == "transfer",
+        TicketEvent.at >= now - timedelta(days=days)).group_by(TicketEvent.detail)).all()
+    best: dict[str, tuple[int, str]] = {}
+    for detail, n in rows:
+        source, sep, target = (detail or "").partition(" -> ")
+        if sep and source and target and n > best.get(source, (0, ""))[0]:
+            best[source] = (n, target)
+    return {source: target for source, (_, target) in best.items()}
+
 
 def queue_overview(session: Session, office: Office, now: datetime) -> dict:
     """Waiting counts per service and the current call of every counter (the display's resync)."""

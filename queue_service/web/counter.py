@@ -15,7 +15,7 @@ from queue_service.db import write_apart
 from queue_service.extensions import db
 from queue_service.models import Counter
 from queue_service.services.board import office_board
-from queue_service.services.tickets import current_ticket, ticket_payload
+from queue_service.services.tickets import current_ticket, ticket_payload, usual_transfers
 from queue_service.web.access import accessible_offices, ensure_office, require
 from queue_service.web.helpers import now
 
@@ -62,10 +62,17 @@ def console():
             .values(open_since=t, last_seen_at=t).execution_options(synchronize_session=False)))
         set_committed_value(counter, "open_since", t)
     office = counter.office
+    # only services taking tickets now (a transfer to a closed one is refused); the list starts, for the
+    # current ticket's service, on where this office usually sends it, else on a service this counter does
+    # not serve (static/js/counter.js), never on the ticket's own service
     transfer_targets = [{"code": s.code, "name": s.name_id, "name_en": s.name_en}
                         for s in office.services if s.active]
+    served = {s.code for s in counter.services}
+    active = {t["code"] for t in transfer_targets}
+    transfer_defaults = {"usual": {k: v for k, v in usual_transfers(db.session, office, now()).items() if v in active},
+                         "elsewhere": [t["code"] for t in transfer_targets if t["code"] not in served]}
     return render_template("counter/console.html", counter=counter, office=office, state=_state(counter),
-                           transfer_targets=transfer_targets)
+                           transfer_targets=transfer_targets, transfer_defaults=transfer_defaults)
 
 
 @bp.get("/<counter_id>/state")

@@ -293,10 +293,13 @@ def test_call_next_hands_out_only_a_waiting_ticket_through_the_api(app, status):
 
 # --------------------------------------------------------------------------- call next vs. the current ticket
 
-#: AS IT STANDS on this branch: "call next" finishes the counter's current ticket before calling the next one.
-#: Being changed elsewhere for a ticket that was only *called* (it will not be finished as done): the lead
-#: adapts this table at the merge. A ticket being served is finished (its clerk pressed "next" after it).
-CURRENT_TICKET_AFTER_CALL_NEXT = {"called": "done", "serving": "done"}
+#: What "call next" does to the counter's own current ticket: a ticket being served is finished (its clerk pressed
+#: "next" after serving it); a ticket only *called*, never started, is never finished: the call is refused with
+#: 409 ``previous_not_started`` and nothing changes, unless the request says ``previous: no_show`` (the no-show
+#: rule: back in the queue once). Issue 11: N pressed twice must never close a citizen who was not served.
+CURRENT_TICKET_AFTER_CALL_NEXT = {"called": None, "serving": "done"}
+#: with ``previous: no_show``: a called ticket goes back to the queue; a ticket being served cannot be a no-show
+CURRENT_TICKET_AFTER_NO_SHOW_AND_NEXT = {"called": "waiting", "serving": None}
 
 
 @pytest.mark.parametrize("status", sorted(CURRENT_TICKET_AFTER_CALL_NEXT))
@@ -305,7 +308,33 @@ def test_call_next_effect_on_the_counters_current_ticket(app, status):
     tid = bring_to(http, status)
     token = http.last["token"]
     nxt = http.issue()
+    before, history = http.public(token), _history(app, tid)
+    expected = CURRENT_TICKET_AFTER_CALL_NEXT[status]
+    if expected is None:
+        r = http.api.post(f"/api/v1/counters/{http.counters[HOLDER]}/call-next", token=http.tokens[f"petugas{HOLDER}"])
+        assert r.status_code == 409 and r.get_json()["error"] == "previous_not_started", r.get_json()
+        assert http.public(token) == before and _history(app, tid) == history
+        return
     assert http.call_next(HOLDER) == nxt
     after = http.public(token)
-    assert after["id"] == tid and after["status"] == CURRENT_TICKET_AFTER_CALL_NEXT[status]
+    assert after["id"] == tid and after["status"] == expected
     assert after["counter"] is None  # no longer shown as the counter's call
+
+
+@pytest.mark.parametrize("status", sorted(CURRENT_TICKET_AFTER_NO_SHOW_AND_NEXT))
+def test_call_next_with_previous_no_show(app, status):
+    http = Http(app, seed(app))
+    tid = bring_to(http, status)
+    token = http.last["token"]
+    nxt = http.issue()
+    before, history = http.public(token), _history(app, tid)
+    r = http.api.post(f"/api/v1/counters/{http.counters[HOLDER]}/call-next", {"previous": "no_show"},
+                      token=http.tokens[f"petugas{HOLDER}"])
+    if CURRENT_TICKET_AFTER_NO_SHOW_AND_NEXT[status] is None:
+        assert r.status_code == 409 and r.get_json()["error"] == "invalid_transition", r.get_json()
+        assert http.public(token) == before and _history(app, tid) == history
+        return
+    assert r.status_code == 200 and r.get_json()["id"] == nxt, r.get_json()
+    after = http.public(token)
+    assert after["id"] == tid and after["status"] == CURRENT_TICKET_AFTER_NO_SHOW_AND_NEXT[status]
+    assert after["counter"] is None

@@ -85,6 +85,9 @@ def test_press_from_the_page_with_csrf_double_press_and_print_job(app, api, cloc
     assert again.status_code == 200
     assert again.get_json()["id"] == t1["id"] and again.get_json()["duplicate"] is True
     assert again.get_json()["print_job"]["id"] == t1["print_job"]["id"]
+    # what the kiosk screen says instead of "take your ticket": nothing new was printed (in its language)
+    assert again.get_json()["message"].startswith("Tombol ini baru saja ditekan: tiket C-001 sudah dibuat")
+    assert "message" not in t1
 
     # another priority group or another service is a new ticket; so is the same press later
     prio = client.post(ISSUE, json={"service": "KK", "priority": "lansia"}, headers=h).get_json()

@@ -39,6 +39,8 @@ def test_status_client_hears_position_then_its_call(live_server):
         client.on("ticket_updated", lambda d: (events.append(("ticket_updated", d)),
                                                d["position"] == 0 and moved_up.set()))
         assert moved_up.wait(10) or any(d["position"] == 0 for n, d in events if n == "ticket_updated"), events
+        assert requests.post(f"{s.url}/api/v1/tickets/{first['id']}/start", headers=clerk,  # served, so N
+                             timeout=10).status_code == 200  # finishes it (a ticket only called it would not)
         assert requests.post(f"{s.url}/api/v1/counters/{counter['id']}/call-next", headers=clerk,
                              timeout=10).json()["code"] == mine["code"]
         assert called.wait(10), events

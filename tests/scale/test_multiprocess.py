@@ -136,6 +136,9 @@ def test_numbers_unique_and_calls_exclusive_across_processes(cluster):
             assert r.status_code == 200, r.text
             with lock:
                 called.append(r.json()["id"])
+            # served: the next press finishes it (a ticket only called is never finished by "call next")
+            r = s.post(f"{servers[k % 2]}/api/v1/tickets/{r.json()['id']}/start", timeout=20)
+            assert r.status_code == 200, r.text
 
     # every thread's assertion counts: one failed call-next must not hide behind the others emptying the queue
     run_threads(len(counters), call, timeout=180)

@@ -48,6 +48,9 @@ def test_display_reconnects_and_resyncs_after_a_server_restart(tmp_path, browser
         r = requests.post(f"{base}/api/v1/counters/{counter['id']}/call-next",
                           headers={"Authorization": f"Bearer {tokens['petugas1']}"}, timeout=10)
         assert r.status_code == 200, r.text
+        started = requests.post(f"{base}/api/v1/tickets/{r.json()['id']}/start",  # served: N finishes it
+                                headers={"Authorization": f"Bearer {tokens['petugas1']}"}, timeout=10)
+        assert started.status_code == 200, started.text
         return r.json()["code"]
 
     def showing(tv, code):

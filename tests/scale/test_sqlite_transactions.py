@@ -104,8 +104,8 @@ def test_concurrent_gets_and_posts_on_sqlite_give_no_5xx(live_server):
         return work
 
     def caller(conn, k):
-        path = f"/api/v1/counters/{counters[3]}/call-next"
-        return ("POST", path, *_request(conn, "POST", path, tk["petugas3"]))
+        path = f"/api/v1/counters/{counters[3]}/call-next"  # the called ticket did not come: requeued
+        return ("POST", path, *_request(conn, "POST", path, tk["petugas3"], {"previous": "no_show"}))
 
     def stock_writer(conn, k):
         path = "/api/v1/offices/BKS/stock/movements"
