@@ -23,9 +23,12 @@ DATABASE_URL: str | None = None
 MESSAGE_QUEUE: str | None = None
 #: Base URL that citizens' phones reach; used for the QR code on tickets. None = the request's host.
 PUBLIC_URL: str | None = None
-#: Concurrency model of HTTP + websockets: "threading" (a thread per connection) or "gevent" (greenlets;
-#: ``adminduk run --gevent`` or ``gunicorn -k gevent``, which monkey-patch the process before the app loads).
-ASYNC_MODE = "threading"
+#: Concurrency model of HTTP + websockets: "gevent" (greenlets) or "threading" (a thread per connection).
+#: ``adminduk run`` and ``adminduk demo`` serve on gevent unless ``--async-mode threading`` or
+#: ``ADMINDUK_ASYNC_MODE=threading`` (the choice is made, and the process patched, before anything is
+#: imported: see ``queue_service/launch.py``). None = gevent when the process has been patched by gevent
+#: (``gunicorn -k gevent``), else threading.
+ASYNC_MODE: str | None = None
 
 # --- localisation ---------------------------------------------------------
 #: UI language when the user chose none. Indonesian first.
