@@ -74,6 +74,12 @@ LIVE_BOARD_INTERVAL = 0.2
 #: Origins allowed to open Socket.IO connections (None = same origin only).
 CORS_ALLOWED_ORIGINS: list[str] | None = None
 
+# --- announcement voice ---------------------------------------------------------
+#: Largest recorded clip an office may upload for one part of the announcement (bytes).
+VOICE_CLIP_MAX_BYTES = 512 * 1024
+#: Largest upload of recorded clips at once (a zip of a whole set; bytes), and the most a zip may unpack to.
+VOICE_UPLOAD_MAX_BYTES = 16 * 1024 * 1024
+
 # --- blank stock --------------------------------------------------------------
 #: Webhook for stock alerts (e.g. the office's WhatsApp/SMS gateway); an office setting overrides it.
 STOCK_WEBHOOK_URL: str | None = None

@@ -17,8 +17,9 @@ from queue_service.models.core import (
     counter_services,
     user_offices,
 )
+from queue_service.models.voice import VoiceClip
 
 __all__ = [
     "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "JobLease", "LoginFailure", "Office", "Service", "Setting", "Ticket",
-    "TicketEvent", "TicketSequence", "User", "counter_services", "user_offices",
+    "TicketEvent", "TicketSequence", "User", "VoiceClip", "counter_services", "user_offices",
 ]

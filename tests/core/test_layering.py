@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE = ["queue_service.domain", "queue_service.domain.clock", "queue_service.domain.status",
         "queue_service.domain.priority", "queue_service.domain.speech", "queue_service.domain.eta",
         "queue_service.domain.urls", "queue_service.domain.codes", "queue_service.domain.events",
+        "queue_service.domain.voice", "queue_service.voice", "queue_service.launch",
         "printers.layout", "inventory.forecast", "kiosk.qr"]
 
 

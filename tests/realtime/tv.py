@@ -98,7 +98,11 @@ INSTRUMENT_AUDIO = r"""
   const decode = BaseAudioContext.prototype.decodeAudioData;
   BaseAudioContext.prototype.decodeAudioData = function (buf, ...rest) {
     const url = urlOf.get(buf);
-    return decode.call(this, buf, ...rest).then((audio) => { audio.__url = url; return audio; });
+    return decode.call(this, buf, ...rest).then((audio) => {
+      audio.__url = url;
+      window.__decoded = (window.__decoded || 0) + 1;
+      return audio;
+    });
   };
   const taps = new WeakMap();
   window.__contexts = [];
@@ -144,6 +148,9 @@ FAKE_ID_VOICE = r"""
 (() => {
   const voice = {name: "Bahasa Indonesia (test)", lang: "id-ID", default: true, localService: true, voiceURI: "id"};
   const synth = window.speechSynthesis;
+  // a real utterance accepts only the browser's own voice objects: let it hold this one
+  Object.defineProperty(SpeechSynthesisUtterance.prototype, "voice", {
+    configurable: true, get() { return this.__voice || null; }, set(v) { this.__voice = v; }});
   Object.defineProperty(synth, "getVoices", {value: () => [voice]});
   Object.defineProperty(synth, "speak", {value: (u) => {
     (window.__spoken = window.__spoken || []).push({text: u.text, lang: u.lang});

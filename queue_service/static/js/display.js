@@ -250,7 +250,8 @@
     function announce(call) {
       var voice = call.text ? browserVoice() : null;
       if (voice) {
-        return play([CHIME]).then(function () { return speak(call.text, voice); });
+        return play([CHIME]).then(function () { return speak(call.text, voice); })
+          .catch(function () { return play(call.parts || []); });  // the voice failed: the clips say it
       }
       return play([CHIME].concat(call.parts || []));
     }
