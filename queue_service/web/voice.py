@@ -16,9 +16,13 @@ import io
 import zipfile
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, MultipleFileField
 
 from queue_service.domain.clock import local_time, zone_abbreviation
@@ -98,15 +102,21 @@ def _office(code: str) -> Office:
 
 
 def _local(moment, office: Office) -> str:
-    return f"{local_time(moment, office.timezone):%d-%m-%Y %H:%M} {zone_abbreviation(office.timezone)}"
+    """When, in the office's own zone and the page's locale ("29 Nov 2026 09.02 WITA")."""
+    local = local_time(moment, office.timezone)
+    locale = str(get_locale() or "id")
+    return (f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'short', locale=locale)} "
+            f"{zone_abbreviation(office.timezone)}")
 
 
 def _page(office: Office, upload: UploadForm, settings: SettingsForm, errors: list[dict] | None = None,
           status: int = 200):
     recorded = uc.office_clips(db.session, office)
+    locale = str(get_locale() or "id")
     rows = [{"part": part, "says": SPOKEN_PARTS[part], "clip": recorded.get(part),
              "url": clip_url(office, part, recorded.get(part)),
-             "uploaded": _local(recorded[part].uploaded_at, office) if part in recorded else ""}
+             "uploaded": _local(recorded[part].uploaded_at, office) if part in recorded else "",
+             "size": format_decimal(recorded[part].size / 1024, "#,##0.0", locale=locale) if part in recorded else ""}
             for part in VOICE_PARTS]
     clip_max, upload_max = _limits()
     return render_template("admin/voice.html", office=office, rows=rows, upload=upload, settings=settings,
@@ -150,8 +160,15 @@ def upload(code: str):
     if errors:  # all or nothing: a set half replaced is worse than the old set
         form.clips.errors = [_("Tidak ada yang disimpan. Perbaiki berkas berikut lalu unggah lagi.")]
         return _page(office, form, settings, errors=errors, status=422)
-    saved = uc.save_clips(db.session, office, clips, now=now(), actor=principal().actor)
-    db.session.commit()
+    for attempt in (1, 2):
+        try:
+            saved = uc.save_clips(db.session, office, clips, now=now(), actor=principal().actor)
+            db.session.commit()
+            break
+        except IntegrityError:  # another upload stored the same part meanwhile: replace it, once
+            db.session.rollback()
+            if attempt == 2:
+                abort(409, description=_("Rekaman yang sama baru saja diunggah dari tempat lain. Coba lagi."))
     flash(_("%(n)s rekaman disimpan: %(parts)s. Layar memakainya setelah dimuat ulang.", n=len(saved),
             parts=", ".join(saved)))
     return redirect(url_for("voice.page", code=office.code))

@@ -194,3 +194,28 @@ def test_the_shipped_clips_download_as_a_zip_of_every_part(admin_app, demo, as_m
     assert r.status_code == 200 and r.headers["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(r.data)).namelist()
     assert sorted(names) == sorted([f"{p}.ogg" for p in VOICE_PARTS] + ["README.md"])
+
+
+@pytest.mark.slow
+def test_concurrent_uploads_of_the_same_parts_leave_one_recording_each(any_app):
+    """Six managers' browsers upload the same parts at once (SQLite and PostgreSQL): every upload is answered
+    (saved, or 409 "try again"), never a 500, and each part ends with exactly one recording, one of those sent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import seed
+    demo = seed(any_app)
+    any_app.config["WTF_CSRF_ENABLED"] = False
+    clients = [sign_in(any_app, demo, "manajer") for _ in range(6)]
+    sent = [tone_wav(300 + 50 * i) for i in range(6)]
+
+    def go(i):
+        return upload(clients[i], [(zipped({"huruf-b.wav": sent[i], "empat.wav": sent[i]}), f"set{i}.zip")])
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = [r.status_code for r in pool.map(go, range(6))]
+    assert set(answers) <= {302, 409} and answers.count(302) >= 1, answers
+    with any_app.app_context():
+        rows = db.session.execute(select(VoiceClip.part, VoiceClip.data)).all()
+        db.session.remove()
+    assert sorted(part for part, _ in rows) == ["empat", "huruf-b"]
+    assert all(data in sent for _, data in rows)

@@ -104,6 +104,22 @@ def test_the_layout_holds_from_1_to_20_services(live_server, browser, n_services
         ctx.close()
 
 
+def test_more_than_20_services_take_turns_in_pages(live_server, browser):
+    _, calls = _prepare(live_server, 24)
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        page = ctx.new_page()
+        pair(page, live_server)
+        page.wait_for_function("() => document.querySelectorAll('#waiting-list li').length === 20")
+        assert page.inner_text("#waiting-page") == "halaman 1 dari 2"
+        assert_layout_holds(page, 20, calls)
+        page.wait_for_function("() => document.querySelectorAll('#waiting-list li').length === 4", timeout=20_000)
+        assert page.inner_text("#waiting-page") == "halaman 2 dari 2"
+        assert_layout_holds(page, 4, calls)
+    finally:
+        ctx.close()
+
+
 def test_after_a_reload_the_current_call_is_not_also_a_last_call(live_server, tv_browser):
     s = live_server
     set_services(s, 8)

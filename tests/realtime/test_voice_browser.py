@@ -8,12 +8,13 @@ import io
 import math
 import struct
 import wave
+import zipfile
 from datetime import datetime, timezone
 
 import pytest
 
 from queue_service.domain.speech import VOICE_PARTS, announcement, announcement_parts
-from tests.plugins.browser import save_artifact
+from tests.plugins.browser import assert_accessible, save_artifact
 from tests.realtime.tv import (
     FAKE_ID_VOICE,
     INSTRUMENT_AUDIO,
@@ -191,3 +192,33 @@ def test_an_offices_own_recording_is_played_and_a_bad_one_falls_back(live_server
         _assert_back_to_back(played)
     finally:
         ctx.close()
+
+
+def test_a_manager_uploads_recordings_from_the_admin_page(live_server, a11y_page, tmp_path):
+    """The Suara page in Chromium: choose a zip, upload, see which parts are the office's; axe finds nothing serious."""
+    s, page = live_server, a11y_page
+    recording = tmp_path / "rekaman kantor.zip"
+    with zipfile.ZipFile(recording, "w") as z:
+        z.writestr("huruf-b.wav", _tone_wav())
+        z.writestr("nomor-antrean.wav", _tone_wav(392.0, 0.8))
+    s.login(page, "manajer")
+    page.wait_for_load_state()
+    page.goto(f"{s.url}/admin/offices/BKS/")
+    page.get_by_role("link", name="Suara panggilan").click()
+    page.wait_for_url("**/admin/offices/BKS/voice")
+    assert_accessible(page, artifact="voice-admin-a11y")
+    page.set_input_files("#clips", str(recording))
+    page.get_by_role("button", name="Unggah", exact=True).click()
+    page.wait_for_url("**/admin/offices/BKS/voice")
+    assert "2 rekaman disimpan" in page.inner_text(".flash")
+    assert page.get_attribute("#part-huruf-b", "data-source") == "office"
+    assert page.get_attribute("#part-empat", "data-source") == "shipped"
+    # a wrong file: nothing stored, the reason next to the file's name
+    bad = tmp_path / "empat.mp3"
+    bad.write_bytes(b"just text, not a recording")
+    page.set_input_files("#clips", str(bad))
+    page.get_by_role("button", name="Unggah", exact=True).click()
+    assert "isinya bukan audio" in page.inner_text("#upload-errors")
+    assert page.get_attribute("#part-empat", "data-source") == "shipped"
+    assert_accessible(page, artifact="voice-admin-errors-a11y")
+    save_artifact(page, "voice-admin")
