@@ -79,6 +79,18 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
+def async_mode(configured: str | None) -> str:
+    """The configured mode, or when none: gevent if this process has been patched by gevent (as
+    ``adminduk run`` and ``gunicorn -k gevent`` do before the app is imported), else threading."""
+    if configured:
+        if configured not in ("gevent", "threading"):
+            raise ConfigError(f"ADMINDUK_ASYNC_MODE must be 'gevent' or 'threading', not {configured!r}")
+        return configured
+    import sys
+    monkey = sys.modules.get("gevent.monkey")
+    return "gevent" if monkey is not None and monkey.is_module_patched("socket") else "threading"
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         "queue_service",
@@ -109,7 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("MESSAGE_QUEUE"):  # revocations reach every process (sockets.RevokingManager)
         from queue_service.sockets import client_manager
         queue_options["client_manager"] = client_manager(app.config["MESSAGE_QUEUE"])
-    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", "threading"), message_queue=app.config.get("MESSAGE_QUEUE"),
+    socketio.init_app(app, async_mode=async_mode(app.config.get("ASYNC_MODE")), message_queue=app.config.get("MESSAGE_QUEUE"),
                       cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS", None),
                       logger=False, engineio_logger=False, **queue_options)
 
@@ -128,10 +140,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    from queue_service.web import counter, display, status
+    from queue_service.web import counter, display, status, voice
     app.register_blueprint(counter.bp)
     app.register_blueprint(display.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(voice.bp)
     _features(app)
 
     # --- sockets and CLI

@@ -23,9 +23,12 @@ DATABASE_URL: str | None = None
 MESSAGE_QUEUE: str | None = None
 #: Base URL that citizens' phones reach; used for the QR code on tickets. None = the request's host.
 PUBLIC_URL: str | None = None
-#: Concurrency model of HTTP + websockets: "threading" (a thread per connection) or "gevent" (greenlets;
-#: ``adminduk run --gevent`` or ``gunicorn -k gevent``, which monkey-patch the process before the app loads).
-ASYNC_MODE = "threading"
+#: Concurrency model of HTTP + websockets: "gevent" (greenlets) or "threading" (a thread per connection).
+#: ``adminduk run`` and ``adminduk demo`` serve on gevent unless ``--async-mode threading`` or
+#: ``ADMINDUK_ASYNC_MODE=threading`` (the choice is made, and the process patched, before anything is
+#: imported: see ``queue_service/launch.py``). None = gevent when the process has been patched by gevent
+#: (``gunicorn -k gevent``), else threading.
+ASYNC_MODE: str | None = None
 
 # --- localisation ---------------------------------------------------------
 #: UI language when the user chose none. Indonesian first.
@@ -70,6 +73,12 @@ LIVE_ETA_MIN_INTERVAL = 1.0
 LIVE_BOARD_INTERVAL = 0.2
 #: Origins allowed to open Socket.IO connections (None = same origin only).
 CORS_ALLOWED_ORIGINS: list[str] | None = None
+
+# --- announcement voice ---------------------------------------------------------
+#: Largest recorded clip an office may upload for one part of the announcement (bytes).
+VOICE_CLIP_MAX_BYTES = 512 * 1024
+#: Largest upload of recorded clips at once (a zip of a whole set; bytes), and the most a zip may unpack to.
+VOICE_UPLOAD_MAX_BYTES = 16 * 1024 * 1024
 
 # --- blank stock --------------------------------------------------------------
 #: Webhook for stock alerts (e.g. the office's WhatsApp/SMS gateway); an office setting overrides it.

@@ -9,7 +9,9 @@ Events carry what a screen needs without a follow-up request:
 ``ticket_issued`` / ``ticket_called`` / ``ticket_recalled`` / ``ticket_finished`` / ``ticket_updated``
     ``services.tickets.ticket_payload`` (code, service, status, counter, ...); calls and recalls also carry
     ``announcement`` ({"id": "Nomor antrean B nol dua belas, silakan menuju loket tiga", "en": ...}),
-    built by ``domain.speech.announcement``. Displays hear calls and recalls only (and the board); counters,
+    built by ``domain.speech.announcement``, and ``announcement_parts`` (["nomor-antrean", "huruf-b", "nol",
+    "dua", "belas", "silakan-menuju-loket", "tiga"]: the recorded clips that say it, ``announcement_parts``).
+    Displays hear calls and recalls only (and the board); counters,
     managers and the ticket's own room hear all of them. Calls of a batch are sent before anything else.
 ``queue_changed``
     ``services.board.office_board``: waiting counts per service, every counter's current ticket, served
@@ -98,12 +100,13 @@ def _now():
 
 
 def _with_announcement(payload: dict) -> dict:
-    from queue_service.services.board import call_announcements
+    from queue_service.services.board import call_announcements, call_parts
     counter = payload.get("counter") or {}
     if "announcement" in payload or not payload.get("code"):
         return payload
     return {**payload, "announcement": call_announcements(payload["code"], counter.get("number"),
-                                                          counter.get("name"))}
+                                                          counter.get("name")),
+            "announcement_parts": call_parts(payload["code"], counter.get("number"))}
 
 
 def _board(office_code: str) -> dict | None:

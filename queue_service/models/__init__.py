@@ -18,8 +18,9 @@ from queue_service.models.core import (
     counter_services,
     user_offices,
 )
+from queue_service.models.voice import VoiceClip
 
 __all__ = [
-    "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "FormNonce", "JobLease", "LoginFailure", "Office", "Service", "Setting", "Ticket",
-    "TicketEvent", "TicketSequence", "User", "counter_services", "user_offices",
+    "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "FormNonce", "JobLease", "LoginFailure", "Office", "Service",
+    "Setting", "Ticket", "TicketEvent", "TicketSequence", "User", "VoiceClip", "counter_services", "user_offices",
 ]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,9 @@ class Office(Base):
     priority_prefix: Mapped[str | None] = mapped_column(String(2), nullable=True)
     #: last office-local day that close-day ran for (rollover bookkeeping)
     last_closed_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: displays speak calls with the browser's own Indonesian (id-ID) voice where the browser has one, instead
+    #: of joining the recorded clips (Debian's Chromium has no voice at all: the clips are used there anyway)
+    prefer_browser_voice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     services: Mapped[list[Service]] = relationship(back_populates="office", order_by="Service.id")
     counters: Mapped[list[Counter]] = relationship(back_populates="office", order_by="Counter.number")

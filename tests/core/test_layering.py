@@ -14,6 +14,7 @@ PURE = ["queue_service.domain", "queue_service.domain.clock", "queue_service.dom
         "queue_service.domain.priority", "queue_service.domain.speech", "queue_service.domain.eta",
         "queue_service.domain.urls", "queue_service.domain.codes", "queue_service.domain.events",
         "queue_service.domain.text",
+        "queue_service.domain.voice", "queue_service.voice", "queue_service.launch",
         "printers.layout", "inventory.forecast", "kiosk.qr"]
 
 

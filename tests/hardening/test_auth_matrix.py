@@ -103,6 +103,11 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
         ("device_new", "POST"), ("device_edit", "GET"), ("device_edit", "POST"), ("device_qr", "GET"),
         ("device_revoke", "POST"), ("device_rotate", "POST"), ("user_edit", "GET"), ("user_edit", "POST"),
         ("user_password", "POST"), ("user_token_new", "POST"), ("user_token_revoke", "POST")]},
+    # the announcement voice: managers upload their office's recordings; its displays and staff play them
+    **{(f"voice.{e}", m): MANAGERS for e, m in [
+        ("page", "GET"), ("upload", "POST"), ("settings", "POST"), ("delete", "POST"), ("delete_all", "POST"),
+        ("shipped_zip", "GET")]},
+    ("voice.clip", "GET"): only("display") | STAFF,
 }
 
 def _spare_objects(world) -> dict:
@@ -142,7 +147,7 @@ def path_values(world, spare: dict) -> dict:
             "fmt": "png", "alert_id": ids.get("alert"), "kind": "receipt", "job_id": ids.get("job"),
             "ticket_id": ids["ticket"], "token": ids["token"], "filename": "js/app.js",
             "service_code": ids["service_code"], "device_token": spare["device_token"],
-            "item_code": "KTP_EL", "rule_id": spare.get("rule")}
+            "item_code": "KTP_EL", "rule_id": spare.get("rule"), "part": "huruf-b"}
 
 
 #: per-endpoint values that differ from the shared ones above

@@ -1,7 +1,7 @@
 """stock alert detail: the alert's reason and figures, so its sentence is written in the reader's language
 
 Revision ID: 0008_clerk
-Revises: 0006_sec
+Revises: 0007_tv
 Create Date: 2026-11-29 01:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0008_clerk'
-down_revision = '0006_sec'
+down_revision = '0007_tv'
 branch_labels = None
 depends_on = None
 
