@@ -22,7 +22,7 @@ SCREEN_JS = """() => ({
   counter: document.getElementById('now-counter').textContent.trim(),
   recent: Array.from(document.querySelectorAll('#recent-rows tr td:first-child')).map(td => td.textContent.trim()),
   waiting: Object.fromEntries(Array.from(document.querySelectorAll('#waiting-list li')).map(li => [
-    li.querySelector('.w-name').textContent.split(' · ')[0], Number(li.querySelector('.w-count').textContent)])),
+    li.querySelector('.w-prefix').textContent.trim(), Number(li.querySelector('.w-count').textContent)])),
   conn: document.getElementById('conn').dataset.state,
 })"""
 
@@ -85,7 +85,8 @@ def test_display_reconnects_and_resyncs_after_a_server_restart(tmp_path, browser
         tv.wait_for_selector('#conn[data-state="connected"]', timeout=60000)  # reconnected by itself
         showing(tv, away)  # the call made while it was away, painted from the resync
         tv.wait_for_function("() => Array.from(document.querySelectorAll('#waiting-list li')).some(li => "
-                             "li.textContent.startsWith('A ·') && li.querySelector('.w-count').textContent === '2')",
+                             "li.querySelector('.w-prefix').textContent.trim() === 'A' && "
+                             "li.querySelector('.w-count').textContent === '2')",
                              timeout=15000)
         screen = tv.evaluate(SCREEN_JS)
         assert screen["now"] == away and screen["counter"].endswith(str(counter["number"])), screen
