@@ -10,6 +10,7 @@
   var state = JSON.parse(document.getElementById("counter-state").textContent);
   var transferDefaults = JSON.parse(document.getElementById("transfer-defaults").textContent);
   var busy = false;
+  var queued = null;  /* a key pressed while a command was on its way: done when the answer arrives */
 
   var el = {
     code: document.getElementById("current-code"),
@@ -121,6 +122,7 @@
     setText(el.meta, cur ? serviceName(cur.service) + " · " + T.status + ": " + (T[cur.status] || cur.status) : T.none);
     root.setAttribute("data-current", cur ? cur.code : "");
     root.setAttribute("data-status", cur ? cur.status : "");
+    root.setAttribute("data-busy", busy ? "true" : "false");
     buttons.recall.disabled = !cur || cur.status !== "called" || busy;
     buttons.start.disabled = !cur || cur.status !== "called" || busy;
     buttons.finish.disabled = !cur || busy;
@@ -189,7 +191,8 @@
      served, so the server would refuse to close it (409); the answer marks it absent (the no-show rule requeues
      it) and calls the next. A ticket being served is finished by "call next". A transfer asks first too. */
   function command(action) {
-    if (busy || buttons[action].disabled) { return; }
+    if (busy) { queued = action; return; }  /* S right after N: not lost, done once N's answer is in */
+    if (buttons[action].disabled) { return; }
     if (pendingYes) { answer(false); }
     var cur = state.current;
     if (action === "call-next") {
@@ -222,6 +225,7 @@
     Adminduk.postJSON(url, body).then(function (r) {
       busy = false;
       if (!r.ok) {
+        queued = null;
         var d = r.data || {};
         if (action === "call-next" && d.error === "previous_not_started" && d.details) {
           render();  /* another tab knew better: the ticket is only called; ask, as for N */
@@ -246,7 +250,14 @@
       }
       render();
       if (action === "transfer") { backToConsole(); }
-    }, function () { busy = false; say(T.failed); render(); });
+      runQueued();
+    }, function () { busy = false; queued = null; say(T.failed); render(); });
+  }
+
+  function runQueued() {
+    var action = queued;
+    queued = null;
+    if (action && !pendingYes) { command(action); }
   }
 
   Object.keys(buttons).forEach(function (name) {
