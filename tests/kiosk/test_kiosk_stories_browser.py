@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from printers.models import PrintJob
 from queue_service.extensions import db
-from tests.kiosk.test_kiosk_browser import wait_js
-from tests.plugins.browser import assert_accessible, save_artifact
+from tests.plugins.browser import wait_js, assert_accessible, save_artifact
 from tests.printing.test_agent import MONDAY_0900_WIB, RunningClock
 
 
@@ -59,7 +58,7 @@ def test_waiting_counts_follow_the_queue_at_once(live_server, browser):
         _issue_at_desk(s, "KK")  # two citizens at the information desk
         _issue_at_desk(s, "KK")
         wait_js(page, "() => document.querySelector('.service[data-service=KK] [data-role=waiting]')"
-                      ".textContent === '2 menunggu'", timeout=10)
+                      ".textContent === '2 menunggu'", timeout=10_000)
         assert not [e for e in errors if "Content Security Policy" in e], errors
     finally:
         context.close()

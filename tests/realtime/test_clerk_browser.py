@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.plugins.browser import assert_accessible, save_artifact
+from tests.plugins.browser import wait_js, assert_accessible, save_artifact
 
 
 def _issue(s, service, priority=None):
@@ -23,15 +23,6 @@ def _status(s, ticket):
     return requests.get(f"{s.url}/api/v1/tickets/{ticket['token']}", timeout=10).json()
 
 
-def until(page, js: str, arg=None, timeout: float = 15.0) -> None:
-    """Poll a predicate with page.evaluate (Playwright's own polling evaluates strings with eval, which the
-    page's CSP forbids)."""
-    import time
-    deadline = time.monotonic() + timeout
-    fn = f"(arg) => ({js})"
-    while not page.evaluate(fn, arg):
-        assert time.monotonic() < deadline, js
-        time.sleep(0.05)
 
 
 def goto_live(page, url: str, timeout: float = 15.0) -> None:
@@ -99,7 +90,7 @@ def test_keyboard_clerk_n_twice_transfer_and_the_citizens_phones(live_server, br
         save_artifact(clerk, "clerk-console-n-twice-question")
         key("Enter")
         clerk.wait_for_selector(f"#console[data-current='{regular['code']}']")
-        until(clerk, "document.querySelector('#message').textContent.includes('ditandai tidak hadir')")
+        wait_js(clerk, "document.querySelector('#message').textContent.includes('ditandai tidak hadir')")
         back = _status(s, lansia)
         assert back["status"] == "waiting" and back["requeues"] == 1  # never "done"
         grandma.wait_for_selector("#ticket-notice:not([hidden])")
@@ -124,7 +115,7 @@ def test_keyboard_clerk_n_twice_transfer_and_the_citizens_phones(live_server, br
         clerk.wait_for_selector("#console[data-current='']")
         assert _status(s, regular)["service"] == "CETAK"
         assert clerk.evaluate("document.activeElement.id") == "console"  # the shortcuts work without Tab
-        until(young, "document.querySelector('#ticket-service').textContent === 'Pencetakan KTP-el'")
+        wait_js(young, "document.querySelector('#ticket-service').textContent === 'Pencetakan KTP-el'")
         young.wait_for_selector("#ticket-notice[data-kind=transferred]:not([hidden])")
         assert "Pencetakan KTP-el" in young.text_content("#ticket-notice")
         assert young.text_content("#ticket-code") == regular["code"]  # keeps its number
@@ -147,7 +138,7 @@ def test_keyboard_clerk_n_twice_transfer_and_the_citizens_phones(live_server, br
         clerk.wait_for_selector("#console[data-status=serving]")
         key("n")
         clerk.wait_for_selector("#console[data-current='']")
-        until(clerk, "document.querySelector('#message').textContent.startsWith(arg + ' selesai')", second["code"])
+        wait_js(clerk, "c => document.querySelector('#message').textContent.startsWith(c + ' selesai')", second["code"])
         assert _status(s, second)["status"] == "done"
         save_artifact(clerk, "clerk-console-after")
         assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
@@ -208,7 +199,7 @@ def test_keyboard_transfer_asks_first_and_gives_the_keys_back(live_server, brows
         clerk.wait_for_selector("#confirm:not([hidden])")
         assert _status(s, moved)["service"] == "REKAM"  # nothing transferred on the first Enter
         clerk.keyboard.press("Enter")
-        until(phone, "document.querySelector('#ticket-service').textContent === 'Pencetakan KTP-el'")
+        wait_js(phone, "document.querySelector('#ticket-service').textContent === 'Pencetakan KTP-el'")
         clerk.wait_for_selector("#console[data-current='']")
         clerk.keyboard.press("n")  # no Tab needed
         clerk.wait_for_selector(f"#console[data-current='{after['code']}']")

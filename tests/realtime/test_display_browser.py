@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plugins.browser import assert_accessible, save_artifact
+from tests.plugins.browser import wait_js, assert_accessible, save_artifact
 from tests.realtime.tv import call_next, issue, pair, set_services, tv_browser  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
@@ -94,9 +94,9 @@ def test_the_layout_holds_from_1_to_20_services(live_server, browser, n_services
     try:
         page = ctx.new_page()
         pair(page, live_server)
-        page.wait_for_function("c => document.getElementById('now-code').textContent.trim() === c",
+        wait_js(page, "c => document.getElementById('now-code').textContent.trim() === c",
                                arg=calls[-1]["code"], timeout=15_000)
-        page.wait_for_function(f"() => document.querySelectorAll('#waiting-list li').length === {n_services}")
+        wait_js(page, f"() => document.querySelectorAll('#waiting-list li').length === {n_services}")
         save_artifact(page, f"display-{n_services}-services-{width}x{height}")
         assert_layout_holds(page, n_services, calls)
         assert_accessible(page, artifact=f"display-a11y-{n_services}-{width}")
@@ -110,10 +110,10 @@ def test_more_than_20_services_take_turns_in_pages(live_server, browser):
     try:
         page = ctx.new_page()
         pair(page, live_server)
-        page.wait_for_function("() => document.querySelectorAll('#waiting-list li').length === 20")
+        wait_js(page, "() => document.querySelectorAll('#waiting-list li').length === 20")
         assert page.inner_text("#waiting-page") == "halaman 1 dari 2"
         assert_layout_holds(page, 20, calls)
-        page.wait_for_function("() => document.querySelectorAll('#waiting-list li').length === 4", timeout=20_000)
+        wait_js(page, "() => document.querySelectorAll('#waiting-list li').length === 4", timeout=20_000)
         assert page.inner_text("#waiting-page") == "halaman 2 dari 2"
         assert_layout_holds(page, 4, calls)
     finally:
@@ -130,14 +130,14 @@ def test_after_a_reload_the_current_call_is_not_also_a_last_call(live_server, tv
         page = ctx.new_page()
         pair(page, s)
         first, second = call_next(s, 1), call_next(s, 2)
-        page.wait_for_function("c => document.getElementById('now-code').textContent.trim() === c", arg=second["code"],
+        wait_js(page, "c => document.getElementById('now-code').textContent.trim() === c", arg=second["code"],
                                timeout=20_000)
-        page.wait_for_function("c => document.getElementById('recent-rows').textContent.includes(c)",
+        wait_js(page, "c => document.getElementById('recent-rows').textContent.includes(c)",
                                arg=first["code"], timeout=20_000)
         assert second["code"] not in page.inner_text("#recent-rows")
         page.reload()
         page.wait_for_selector('#conn[data-state="connected"]', timeout=20_000)
-        page.wait_for_function("c => document.getElementById('now-code').textContent.trim() === c", arg=second["code"])
+        wait_js(page, "c => document.getElementById('now-code').textContent.trim() === c", arg=second["code"])
         rows = page.inner_text("#recent-rows")
         assert first["code"] in rows and second["code"] not in rows, rows
         # and a resync (every reconnect and every minute) keeps it so
@@ -157,7 +157,7 @@ def test_the_sound_button_hides_once_sound_is_enabled(live_server, browser):
         button = page.locator("#sound-button")
         button.wait_for(state="visible", timeout=10_000)
         button.click()
-        page.wait_for_function("() => document.getElementById('sound-button').hidden", timeout=10_000)
+        wait_js(page, "() => document.getElementById('sound-button').hidden", timeout=10_000)
         assert not button.is_visible()
         assert page.evaluate("() => getComputedStyle(document.getElementById('sound-button')).display") == "none"
     finally:

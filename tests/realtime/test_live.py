@@ -7,7 +7,7 @@ import threading
 import requests
 import socketio
 
-from tests.plugins.browser import assert_accessible, save_artifact
+from tests.plugins.browser import wait_js, assert_accessible, save_artifact
 
 
 def _counter(s, service):
@@ -85,11 +85,11 @@ def test_kiosk_to_counter_keyboard_to_display_and_status_page(live_server, brows
             clerk.goto(f"{s.url}/counter?counter={counter['id']}")
         assert beat.value.status == 204  # the console says at once that the clerk is at the counter
         clerk.wait_for_selector("#conn[data-state=connected]")
-        clerk.wait_for_function("document.querySelector('#waiting-rows').textContent.includes('1')")
+        wait_js(clerk, "document.querySelector('#waiting-rows').textContent.includes('1')")
         clerk.locator("body").press("n")  # the keyboard shortcut, no mouse
         clerk.wait_for_selector(f"#console[data-current='{ticket['code']}']")
 
-        tv.wait_for_function(f"document.querySelector('#now').dataset.code === '{ticket['code']}'")
+        wait_js(tv, f"document.querySelector('#now').dataset.code === '{ticket['code']}'")
         assert tv.text_content("#now-counter").strip().endswith(str(counter["number"]))
         spoken = tv.get_attribute("#now", "data-announcement")
         assert spoken.startswith("Nomor antrean C nol nol satu, silakan menuju loket")
@@ -105,7 +105,7 @@ def test_kiosk_to_counter_keyboard_to_display_and_status_page(live_server, brows
         clerk.locator("body").press("f")
         clerk.wait_for_selector("#console[data-current='']")
         clerk2.wait_for_selector("#console[data-current='']")
-        clerk.wait_for_function("document.querySelector('#served-today').textContent === '1'")
+        wait_js(clerk, "document.querySelector('#served-today').textContent === '1'")
         save_artifact(clerk, "realtime-counter-console")
         phone.wait_for_selector("#ticket[data-status=done]")
         assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pytest
 
 from queue_service.domain.speech import VOICE_PARTS, announcement, announcement_parts
-from tests.plugins.browser import assert_accessible, save_artifact
+from tests.plugins.browser import wait_js, assert_accessible, save_artifact
 from tests.realtime.tv import (
     FAKE_ID_VOICE,
     INSTRUMENT_AUDIO,
@@ -62,12 +62,12 @@ def _tv(browser, server, *scripts):
     page = ctx.new_page()
     pair(page, server)
     # every clip fetched and decoded before the first call (the display preloads them)
-    page.wait_for_function(f"() => (window.__decoded || 0) >= {len(VOICE_PARTS)}", timeout=30_000)
+    wait_js(page, f"() => (window.__decoded || 0) >= {len(VOICE_PARTS)}", timeout=30_000)
     return ctx, page
 
 
 def _played(page, n: int, timeout: float = 60_000) -> list[dict]:
-    page.wait_for_function(f"() => window.__played.length >= {n}", timeout=timeout)
+    wait_js(page, f"() => window.__played.length >= {n}", timeout=timeout)
     return page.evaluate("() => window.__played")
 
 
@@ -94,7 +94,7 @@ def test_a_call_is_announced_from_clips_when_the_browser_has_no_voice(live_serve
             assert p["state"] == "running" and p["duration"] > 0.15 and p["rms"] > 0.05 and p["peak"] > 0.3, p
         _assert_back_to_back(played)
         # and it reached the speakers: the analyser on the output saw the samples
-        page.wait_for_function("() => window.__outputPeak > 0.2", timeout=30_000)
+        wait_js(page, "() => window.__outputPeak > 0.2", timeout=30_000)
         assert page.inner_text("#now-code").strip() == "B-041"
         assert page.evaluate("() => window.__spoken.length") == 0
         assert page.is_hidden("#sound-button")
@@ -116,8 +116,8 @@ def test_three_calls_in_one_second_are_each_announced_in_full_and_in_order(live_
         played = _played(page, len(expected), timeout=90_000)
         assert clip_names(played) == expected
         _assert_back_to_back(played)
-        page.wait_for_function("() => document.body.getAttribute('data-announced') === '3'")
-        page.wait_for_function("c => document.getElementById('now-code').textContent.trim() === c",
+        wait_js(page, "() => document.body.getAttribute('data-announced') === '3'")
+        wait_js(page, "c => document.getElementById('now-code').textContent.trim() === c",
                                arg=calls[-1]["code"], timeout=30_000)
     finally:
         ctx.close()
@@ -141,7 +141,7 @@ def test_the_browser_voice_is_used_only_where_one_exists_and_the_office_prefers_
     ctx, page = _tv(tv_browser, s, INSTRUMENT_AUDIO, FAKE_ID_VOICE)
     try:
         second = call_next(s, 4)
-        page.wait_for_function("() => window.__spoken.length >= 1", timeout=30_000)
+        wait_js(page, "() => window.__spoken.length >= 1", timeout=30_000)
         spoken = page.evaluate("() => window.__spoken")
         assert spoken == [{"text": announcement(second["code"], 4), "lang": "id-ID"}]
         assert spoken[0]["text"] == "Nomor antrean C nol nol satu, silakan menuju loket empat"

@@ -10,7 +10,7 @@ import signal
 import pytest
 import requests
 
-from tests.plugins.browser import save_artifact
+from tests.plugins.browser import wait_js, save_artifact
 from tests.plugins.servers import free_port, start_server
 from tests.scale.deploy import CLI, ROOT, seeded_sqlite
 
@@ -54,7 +54,7 @@ def test_display_reconnects_and_resyncs_after_a_server_restart(tmp_path, browser
         return r.json()["code"]
 
     def showing(tv, code):
-        tv.wait_for_function("c => document.getElementById('now-code').textContent.trim() === c", arg=code,
+        wait_js(tv, "c => document.getElementById('now-code').textContent.trim() === c", arg=code,
                              timeout=15000)
 
     server = start(1)
@@ -84,7 +84,7 @@ def test_display_reconnects_and_resyncs_after_a_server_restart(tmp_path, browser
         ctx.set_offline(False)
         tv.wait_for_selector('#conn[data-state="connected"]', timeout=60000)  # reconnected by itself
         showing(tv, away)  # the call made while it was away, painted from the resync
-        tv.wait_for_function("() => Array.from(document.querySelectorAll('#waiting-list li')).some(li => "
+        wait_js(tv, "() => Array.from(document.querySelectorAll('#waiting-list li')).some(li => "
                              "li.querySelector('.w-prefix').textContent.trim() === 'A' && "
                              "li.querySelector('.w-count').textContent === '2')",
                              timeout=15000)
@@ -97,7 +97,7 @@ def test_display_reconnects_and_resyncs_after_a_server_restart(tmp_path, browser
         # and a call made after the restart arrives live on the screen
         second = issue_and_call()
         showing(tv, second)
-        tv.wait_for_function("c => Array.from(document.querySelectorAll('#recent-rows td')).some("
+        wait_js(tv, "c => Array.from(document.querySelectorAll('#recent-rows td')).some("
                              "td => td.textContent.trim() === c)", arg=away, timeout=15000)
         screen = tv.evaluate(SCREEN_JS)
         assert screen["now"] == second and away in screen["recent"] and screen["conn"] == "connected", screen

@@ -111,8 +111,10 @@
     board = b;
     if (!showing && !queue.length) {  // show the latest call after a (re)load or a reconnect
       var last = (board.recent_calls || []).filter(function (c) { return passes(c.service, c.counter); })[0];
-      if (last && (!current || current.code !== last.code || current.counter !== last.counter)) {
-        paint({ code: last.code, counter: last.counter, service: last.service, text: "" }, false);
+      if (last && (!current || current.code !== last.code || current.counter !== last.counter)
+          && !(current && current.called_at && last.called_at && last.called_at < current.called_at)) {
+        paint({ code: last.code, counter: last.counter, service: last.service, text: "",
+                called_at: last.called_at }, false);
       }
     }
     renderBoard();
@@ -286,14 +288,15 @@
     }).then(function () {
       showing = null;
       next();
-      if (!showing) { renderBoard(); }
+      /* a call learnt from a resync while this one was being said (a reconnect) is shown now */
+      if (!showing) { applyBoard(board); }
     });
   }
 
   function onCall(recall) {
     return function (t) {
       if (!t || !t.counter || !passes(t.service, t.counter.number)) { return; }
-      queue.push({ code: t.code, counter: t.counter.number, service: t.service, recall: recall,
+      queue.push({ code: t.code, counter: t.counter.number, service: t.service, recall: recall, called_at: t.called_at,
                    text: (t.announcement && t.announcement.id) || "", parts: t.announcement_parts || [] });
       next();
     };
