@@ -120,10 +120,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    from queue_service.web import counter, display, status
+    from queue_service.web import counter, display, estimates, status
     app.register_blueprint(counter.bp)
     app.register_blueprint(display.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(estimates.bp)
     _features(app)
 
     # --- sockets and CLI

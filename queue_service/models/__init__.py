@@ -14,11 +14,12 @@ from queue_service.models.core import (
     TicketEvent,
     TicketSequence,
     User,
+    WaitEstimate,
     counter_services,
     user_offices,
 )
 
 __all__ = [
     "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "JobLease", "LoginFailure", "Office", "Service", "Setting", "Ticket",
-    "TicketEvent", "TicketSequence", "User", "counter_services", "user_offices",
+    "TicketEvent", "TicketSequence", "User", "WaitEstimate", "counter_services", "user_offices",
 ]

@@ -262,8 +262,9 @@ def _call_statement(dialect: str, ranked: bool):
 
 
 _CALL = {(d, r): _call_statement(d, r) for d in ("postgresql", "sqlite") for r in (False, True)}
+# a call is a sign of life, and ends the counter's break if it was on one
 _COUNTER_TOUCH = (update(Counter.__table__).where(Counter.__table__.c.id == bindparam("p_id"))
-                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now")))
+                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now"), break_until=None))
 _seq = TicketSequence.__table__.c
 _STREAK_WHERE = ((_seq.office_id == bindparam("p_office_id")) & (_seq.series == bindparam("p_series"))
                  & (_seq.service_day == bindparam("p_day")))
@@ -440,14 +441,19 @@ def counter_seen(session: Session, *, counter: Counter, now: datetime) -> list[E
 def close_away_counters(session: Session, *, now: datetime, away_seconds: float) -> list[Event]:
     """Close every open counter whose console has given no sign of life (heartbeat, call) for
     ``away_seconds``: the clerk left without "Tutup loket", and wait estimates must stop counting it.
-    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned."""
+    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned.
+    A counter on a break stays open (the console may be shut meanwhile) until its break is overdue by
+    ``away_seconds`` too; then it is closed and its break dropped."""
     from datetime import timedelta
     limit = now - timedelta(seconds=away_seconds)
     seen = func.coalesce(Counter.last_seen_at, Counter.open_since)
-    away = session.scalars(select(Counter).where(Counter.open_since.is_not(None), seen < limit)).all()
+    away = session.scalars(select(Counter).where(
+        Counter.open_since.is_not(None), seen < limit,
+        Counter.break_until.is_(None) | (Counter.break_until < limit))).all()
     offices: dict[int, Office] = {}
     for counter in away:
         counter.open_since = None
+        counter.break_until = None
         offices[counter.office_id] = counter.office
     return [queue_changed(office) for office in offices.values()]
 

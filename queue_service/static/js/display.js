@@ -38,8 +38,19 @@
     return s ? (s.name[lang] || s.name.id) : code;
   }
 
+  /* ---- counters on a break: "Loket 3 istirahat sampai 13:00" */
+  function renderBreaks() {
+    var line = document.getElementById("breaks-line");
+    if (!line) { return; }
+    var away = (board.counters || []).filter(function (c) { return c["break"] && (!filter.counters.length || filter.counters.indexOf(c.number) >= 0);
+    });
+    var text = away.map(function (c) { return T.counter + " " + c.number + " " + T.on_break + " " + c["break"].local; }).join(" · ");
+    if (line.textContent !== text) { line.textContent = text; }
+  }
+
   /* ---- board: waiting counts and last calls */
   function renderBoard() {
+    renderBreaks();
     var items = (board.services || []).filter(function (s) {
       return s.active && (!filter.services.length || filter.services.indexOf(s.code) >= 0);
     });
