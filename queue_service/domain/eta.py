@@ -126,8 +126,8 @@ class QueueSnapshot:
     away_after_s: float | None = None
     #: typical length of such an unannounced absence, in all (seconds)
     absence_s: float = 2700.0
-    #: service id (None = the office) -> ``eta_calibration.Adjustment`` of the range shown; not used by
-    #: ``estimate`` (the replay), carried for whoever shows its figures
+    #: service id -> ``eta_calibration.Adjustment`` of the figures shown (for the hour of ``now``); not used
+    #: by ``estimate`` (the replay), carried for whoever shows its figures
     calibration: Mapping = field(default_factory=dict)
 
 

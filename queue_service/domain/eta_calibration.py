@@ -1,23 +1,29 @@
-"""Ranges that keep their promise: the replay's P10-P90 adjusted on the office's own record.
+"""Ranges that keep their promise: the replay's figures adjusted on the office's own record.
 
 Every estimate shown to a citizen is recorded (``services.waits``); once the ticket is called its actual wait
-is known. The replay misses things no snapshot shows (a clerk who leaves, a group of priority arrivals, a
-citizen who argues at the counter), so its own P10-P90 holds fewer than 80% of the actual waits in a busy
-office. Split conformal prediction repairs the range on the recent record, per side:
+is known. The replay misses things no snapshot shows (a lunch break still to come, a clerk who leaves, a group
+of priority arrivals, a citizen who argues at the counter), so its own P10-P90 holds fewer than 80% of the
+actual waits in a busy office and its centre can lean one way at some hours. Both are repaired on the recent
+record, in ``g(x) = log(x + OFFSET_MIN)`` (waits grow with the work ahead: errors are roughly proportional,
+and the offset keeps short waits sane):
 
-* scores in ``g(x) = log(x + OFFSET_MIN)`` (waits grow with the work ahead: errors are roughly
-  proportional, and the offset keeps short waits sane): ``lower = g(P10) - g(actual)``,
-  ``upper = g(actual) - g(P90)`` (positive = the actual wait fell outside on that side);
-* the adjustment of a side is the ``ceil((n + 1)(1 - alpha)) / n`` empirical quantile of its scores
-  (``alpha`` = 0.1 per side for P10 and P90), so that on exchangeable records at most ``alpha`` of the waits
-  fall below the new P10 and at most ``alpha`` above the new P90;
-* per service when its record is large enough, shrunk towards the office's pooled adjustment with weight
-  ``n / (n + PRIOR_RECORDS)``; with fewer than ``MIN_RECORDS`` records in the office, no adjustment (the
-  replay's own range, the fallback).
+* **centre**: a factor ``exp(center)`` on ``x + OFFSET_MIN`` (for mean, P10, P50, P90 alike) with
+  ``exp(center) = sum(actual + c) / sum(mean + c)``: on the record, the adjusted mean has no bias in minutes;
+* **range** (split conformal prediction, per side): scores ``lower = g(P10) + center - g(actual)`` and
+  ``upper = g(actual) - g(P90) - center`` (positive = the actual wait fell outside on that side); a side's
+  adjustment is the ``ceil((n + 1)(1 - alpha)) / n`` empirical quantile of its scores (``alpha`` = 0.1 per
+  side for P10 and P90), so that on exchangeable records at most ``alpha`` of the waits fall below the new P10
+  and at most ``alpha`` above the new P90;
+* **groups** (Mondrian conformal): the office pooled; each hour of the day the estimate was shown at (what
+  the replay cannot see changes over the day: lunch); each service within that hour; and each service over
+  the day. A group's figures are shrunk towards its parent's with weight ``n / (n + PRIOR_RECORDS)``
+  (service-in-hour -> hour -> office; service -> office); a group needs ``1 / alpha - 1`` records for tails
+  of its own. With fewer than ``MIN_RECORDS`` records in the office, no adjustment (the replay's own figures,
+  the fallback).
 
-The adjustment is applied to new estimates: ``P10' = (P10 + c) exp(-lower) - c`` (not below 0) and
-``P90' = (P90 + c) exp(upper) - c``; the centre (mean, P50) is the replay's. A negative adjustment narrows a
-range that was too wide.
+Applied to new estimates: ``x' = (x + c) exp(center) - c`` for the mean and P50,
+``P10' = (P10 + c) exp(center - lower) - c`` (not below 0), ``P90' = (P90 + c) exp(center + upper) - c``. A
+negative ``lower``/``upper`` narrows a range that was too wide.
 
 Pure module: no Flask, no SQLAlchemy (the record arrives as plain data).
 """
@@ -35,28 +41,33 @@ OFFSET_MIN = 5.0
 ALPHA = 0.1
 #: fewer records than this in the office: no adjustment
 MIN_RECORDS = 30
-#: a service's own adjustment counts n / (n + this) against the office's pooled one
+#: a group's own figures count n / (n + this) against its parent's
 PRIOR_RECORDS = 60
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One shown estimate (the replay's own figures, minutes) and the actual wait from then on."""
+    """One shown estimate (the replay's own figures, minutes), the actual wait from then on, and the
+    office-local hour it was shown at."""
 
     service_id: Hashable
     p10: float
     p50: float
     p90: float
     actual: float
+    mean: float | None = None
+    hour: int | None = None
 
 
 @dataclass(frozen=True)
 class Adjustment:
-    """Widening (positive) or narrowing (negative) of each side, in ``log(minutes + OFFSET_MIN)``."""
+    """Widening (positive) or narrowing (negative) of each side, and the centre's shift, all in
+    ``log(minutes + OFFSET_MIN)``."""
 
     lower: float
     upper: float
     n: int
+    center: float = 0.0
 
 
 def _g(x: float) -> float:
@@ -73,50 +84,79 @@ def conformal_quantile(scores: Sequence[float], alpha: float = ALPHA) -> float:
     return xs[min(n, max(1, rank)) - 1]
 
 
-def _side_scores(outcomes: Sequence[Outcome]) -> tuple[list[float], list[float]]:
-    lower = [_g(o.p10) - _g(o.actual) for o in outcomes]
-    upper = [_g(o.actual) - _g(o.p90) for o in outcomes]
-    return lower, upper
+def _center(rows: Sequence[Outcome]) -> float:
+    c = OFFSET_MIN
+    num = sum(max(0.0, o.actual) + c for o in rows)
+    den = sum(max(0.0, o.p50 if o.mean is None else o.mean) + c for o in rows)
+    return math.log(num / den)
+
+
+def _group(rows: Sequence[Outcome], parent: Adjustment | None, alpha: float, prior: float) -> Adjustment:
+    n = len(rows)
+    w = n / (n + prior) if parent is not None else 1.0
+    center = w * _center(rows) + (1 - w) * (parent.center if parent is not None else 0.0)
+    if parent is not None and n < math.ceil(1.0 / alpha) - 1:
+        return Adjustment(parent.lower, parent.upper, n, center)
+    lower = conformal_quantile([_g(o.p10) + center - _g(o.actual) for o in rows], alpha)
+    upper = conformal_quantile([_g(o.actual) - _g(o.p90) - center for o in rows], alpha)
+    if parent is None:
+        return Adjustment(lower, upper, n, center)
+    return Adjustment(w * lower + (1 - w) * parent.lower, w * upper + (1 - w) * parent.upper, n, center)
 
 
 def fit(outcomes: Iterable[Outcome], *, alpha: float = ALPHA, min_records: int = MIN_RECORDS,
-        prior_records: float = PRIOR_RECORDS) -> dict[Hashable | None, Adjustment]:
-    """Adjustments per service id, and the office's pooled one under ``None``; empty when the record is
-    smaller than ``min_records`` (then ranges stay as the replay gives them)."""
+        prior_records: float = PRIOR_RECORDS) -> dict[Hashable, Adjustment]:
+    """Adjustments by group: ``None`` (the office pooled), ``("hour", h)``, ``(service id, h)`` and
+    ``("service", service id)``; empty when the record is smaller than ``min_records`` (then estimates stay as
+    the replay gives them). Look one up with :func:`adjustment_for`."""
     rows = [o for o in outcomes if o.actual is not None and o.actual >= 0 and o.p90 >= o.p10 >= 0]
     if len(rows) < max(1, min_records):
         return {}
-    lo, hi = _side_scores(rows)
-    pooled = Adjustment(conformal_quantile(lo, alpha), conformal_quantile(hi, alpha), len(rows))
-    out: dict[Hashable | None, Adjustment] = {None: pooled}
+    pooled = _group(rows, None, alpha, prior_records)
+    out: dict[Hashable, Adjustment] = {None: pooled}
+    by_hour: dict[int, list[Outcome]] = {}
     by_service: dict[Hashable, list[Outcome]] = {}
     for o in rows:
         by_service.setdefault(o.service_id, []).append(o)
+        if o.hour is not None:
+            by_hour.setdefault(o.hour, []).append(o)
     for sid, own in by_service.items():
-        n = len(own)
-        # a service's own quantile needs enough records to say anything about its 10% tails
-        if n < math.ceil(1.0 / alpha) - 1:
-            out[sid] = Adjustment(pooled.lower, pooled.upper, n)
-            continue
-        s_lo, s_hi = _side_scores(own)
-        w = n / (n + prior_records)
-        out[sid] = Adjustment(w * conformal_quantile(s_lo, alpha) + (1 - w) * pooled.lower,
-                              w * conformal_quantile(s_hi, alpha) + (1 - w) * pooled.upper, n)
+        out[("service", sid)] = _group(own, pooled, alpha, prior_records)
+    for hour, own in by_hour.items():
+        hourly = out[("hour", hour)] = _group(own, pooled, alpha, prior_records)
+        cells: dict[Hashable, list[Outcome]] = {}
+        for o in own:
+            cells.setdefault(o.service_id, []).append(o)
+        for sid, cell in cells.items():
+            out[(sid, hour)] = _group(cell, hourly, alpha, prior_records)
     return out
 
 
-def adjustment_for(adjustments: Mapping[Hashable | None, Adjustment], service_id: Hashable) -> Adjustment | None:
-    return adjustments.get(service_id) or adjustments.get(None)
+def adjustment_for(adjustments: Mapping[Hashable, Adjustment], service_id: Hashable,
+                   hour: int | None = None) -> Adjustment | None:
+    """The most specific group there is: the service in that hour, the hour, the service, the office."""
+    if not adjustments:
+        return None
+    for key in ((service_id, hour), ("hour", hour)) if hour is not None else ():
+        if key in adjustments:
+            return adjustments[key]
+    return adjustments.get(("service", service_id)) or adjustments.get(None)
 
 
 def adjust(est: Estimate, adj: Adjustment | None) -> Estimate:
-    """The range shown: the replay's P10/P90 widened (or narrowed) by ``adj``; never crossing its P50."""
+    """The estimate shown: the replay's figures re-centred and its range widened (or narrowed) by ``adj``;
+    P10 <= P50 <= P90, nothing below 0."""
     if adj is None:
         return est
     c = OFFSET_MIN
-    p10 = min(est.p50_min, max(0.0, (est.p10_min + c) * math.exp(-adj.lower) - c))
-    p90 = max(est.p50_min, (est.p90_min + c) * math.exp(adj.upper) - c)
-    return Estimate(est.mean_min, p10, est.p50_min, p90)
+
+    def scale(x: float, by: float) -> float:
+        return max(0.0, (max(0.0, x) + c) * math.exp(by) - c)
+
+    p50 = scale(est.p50_min, adj.center)
+    p10 = min(p50, scale(est.p10_min, adj.center - adj.lower))
+    p90 = max(p50, scale(est.p90_min, adj.center + adj.upper))
+    return Estimate(scale(est.mean_min, adj.center), p10, p50, p90)
 
 
 # --------------------------------------------------------------------------- how good were they

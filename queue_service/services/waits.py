@@ -88,21 +88,31 @@ SOURCES = ("issue", "status", "push")
 
 # --------------------------------------------------------------------------- history
 
-def _service_times(session: Session, office: Office, now: datetime) -> dict[int, list[float]]:
-    """Occupation times of served tickets, per service (newest first)."""
+def _service_times(session: Session, office: Office, now: datetime, service_ids: Iterable[int]
+                   ) -> dict[int, list[float]]:
+    """Occupation times of served tickets, per service (newest first): one short query per service, so that
+    a busy service's history does not crowd a quiet one's out."""
     since = now - timedelta(days=HISTORY_DAYS)
-    rows = session.execute(
-        select(Ticket.service_id, Ticket.called_at, Ticket.finished_at)
-        .where(Ticket.office_id == office.id, Ticket.finished_at.is_not(None), Ticket.called_at.is_not(None),
-               Ticket.finished_at >= since, Ticket.finished_at <= now, Ticket.status == st.Status.DONE)
-        .order_by(Ticket.finished_at.desc())
-        .limit(HISTORY_PER_SERVICE * 40)).all()
-    times: dict[int, list[float]] = defaultdict(list)
-    for service_id, called_at, finished_at in rows:
-        seconds = (as_utc(finished_at) - as_utc(called_at)).total_seconds()
-        if 0 <= seconds <= MAX_OCCUPATION_S and len(times[service_id]) < HISTORY_PER_SERVICE:
-            times[service_id].append(seconds)
-    return dict(times)
+    since_day = office_day(since, office.timezone) - timedelta(days=1)
+    times: dict[int, list[float]] = {}
+    for sid in service_ids:
+        rows = session.execute(
+            select(Ticket.called_at, Ticket.finished_at)
+            .where(Ticket.office_id == office.id, Ticket.service_day >= since_day, Ticket.service_id == sid,
+                   Ticket.status == st.Status.DONE, Ticket.called_at.is_not(None),
+                   Ticket.finished_at >= since, Ticket.finished_at <= now)
+            .order_by(Ticket.finished_at.desc())
+            .limit(HISTORY_PER_SERVICE * 2)).all()
+        xs = []
+        for called_at, finished_at in rows:
+            seconds = (as_utc(finished_at) - as_utc(called_at)).total_seconds()
+            if 0 <= seconds <= MAX_OCCUPATION_S:
+                xs.append(seconds)
+                if len(xs) >= HISTORY_PER_SERVICE:
+                    break
+        if xs:
+            times[sid] = xs
+    return times
 
 
 def no_show_occupations(session: Session, office: Office, now: datetime, *, limit: int = HISTORY_PER_SERVICE
@@ -111,8 +121,10 @@ def no_show_occupations(session: Session, office: Office, now: datetime, *, limi
     calls that were requeued included: the ticket-event record keeps both moments)."""
     since = now - timedelta(days=HISTORY_DAYS)
     call = aliased(TicketEvent)
+    # the ticket's call just before the no-show (by insertion order: a requeued ticket may be called again at
+    # the same instant)
     called = (select(func.max(call.at)).where(call.ticket_id == TicketEvent.ticket_id, call.action == "call",
-                                             call.at <= TicketEvent.at)
+                                             call.id < TicketEvent.id)
               .correlate(TicketEvent).scalar_subquery())
     rows = session.execute(
         select(TicketEvent.at, called).join(Ticket, Ticket.id == TicketEvent.ticket_id)
@@ -161,6 +173,10 @@ def _seconds_of_day(moment: datetime, tz: str) -> float:
     return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
 
 
+def _local_hour(moment: datetime, tz: str) -> int:
+    return as_utc(moment).astimezone(zone(tz)).hour
+
+
 def _tod(t: time) -> float:
     return t.hour * 3600 + t.minute * 60 + t.second
 
@@ -197,7 +213,7 @@ def calibration_outcomes(session: Session, office: Office, since: datetime, unti
                          *, limit: int = CALIBRATION_MAX_RECORDS) -> list[Outcome]:
     """The office's shown estimates between ``since`` and ``until`` whose ticket has been called since, with
     the replay's figures and the actual wait (minutes from the showing to the first call after it)."""
-    return [Outcome(r.service_id, r.model_p10, r.model_p50, r.model_p90, r.actual)
+    return [Outcome(r.service_id, r.model_p10, r.model_p50, r.model_p90, r.actual, r.model_mean, r.hour)
             for r in _resolved(session, office, since, until, limit=limit)]
 
 
@@ -206,6 +222,7 @@ class _Resolved:
     service_id: int
     source: str
     ticket_id: int
+    model_mean: float
     model_p10: float
     model_p50: float
     model_p90: float
@@ -213,6 +230,7 @@ class _Resolved:
     low: int
     high: int
     actual: float
+    hour: int
 
 
 def _resolved(session: Session, office: Office, since: datetime, until: datetime, *, limit: int,
@@ -223,8 +241,8 @@ def _resolved(session: Session, office: Office, since: datetime, until: datetime
                                                  call.at >= w.shown_at)
                   .correlate(w).scalar_subquery())
     rows = session.execute(
-        select(w.service_id, w.source, w.ticket_id, w.shown_at, w.model_p10, w.model_p50, w.model_p90,
-               w.minutes, w.low, w.high, first_call.label("called"))
+        select(w.service_id, w.source, w.ticket_id, w.shown_at, w.model_mean, w.model_p10, w.model_p50,
+               w.model_p90, w.minutes, w.low, w.high, first_call.label("called"))
         .where(w.office_id == office.id, w.shown_at >= since, w.shown_at < until, w.source.in_(list(sources)))
         .order_by(w.shown_at.desc()).limit(limit)).all()
     out = []
@@ -232,8 +250,8 @@ def _resolved(session: Session, office: Office, since: datetime, until: datetime
         if r.called is None:
             continue
         actual = (as_utc(r.called) - as_utc(r.shown_at)).total_seconds() / 60.0
-        out.append(_Resolved(r.service_id, r.source, r.ticket_id, r.model_p10, r.model_p50, r.model_p90,
-                             r.minutes, r.low, r.high, actual))
+        out.append(_Resolved(r.service_id, r.source, r.ticket_id, r.model_mean, r.model_p10, r.model_p50,
+                             r.model_p90, r.minutes, r.low, r.high, actual, _local_hour(r.shown_at, office.timezone)))
     return out
 
 
@@ -347,24 +365,27 @@ def build_snapshot(session: Session, office: Office, now: datetime, *, no_show_r
     office_share = shares.pop(None)
 
     return QueueSnapshot(
-        now=now, counters=states, waiting=waiting, service_times=_service_times(session, office, now),
+        now=now, counters=states, waiting=waiting,
+        service_times=_service_times(session, office, now, [s.id for s in services]),
         policies={s.id: s.priority_policy for s in services}, regular_streaks=streaks,
         priority_arrival_profile=profile, issuing_until=closes,
         no_show_times=no_show_occupations(session, office, now),
         repeat_no_show_share=(absent_again + 1) / (called_again + 2),
         no_show_share={s.id: shares.get(s.id, office_share) for s in services},
         no_show_requeues=no_show_requeues, overdue_return_s=OVERDUE_RETURN_S, away_after_s=AWAY_AFTER_S,
-        absence_s=ABSENCE_S, calibration=daily.calibration)
+        absence_s=ABSENCE_S,
+        calibration={s.id: adjustment_for(daily.calibration, s.id, _local_hour(now, tz)) for s in services})
 
 
 # --------------------------------------------------------------------------- estimates
 
 @dataclass(frozen=True)
 class Shown:
-    """One ticket's estimate: the replay's own figures and what is shown (whole minutes: P10 rounded down,
-    P90 rounded up, the range adjusted on the record)."""
+    """One ticket's estimate: the replay's own figures (``model``), the same adjusted on the record
+    (``adjusted``), and what is shown - whole minutes: the mean rounded, P10 rounded down, P90 rounded up."""
 
     model: Estimate
+    adjusted: Estimate
     minutes: int
     low: int
     high: int
@@ -378,18 +399,20 @@ def shown(model: Estimate, adj: Adjustment | None, position: int | None = None) 
     ranged = adjust(model, adj)
     low = max(0, int(math.floor(ranged.p10_min + 1e-9)))
     high = max(0, int(math.ceil(ranged.p90_min - 1e-9)))
-    minutes = max(0, round(model.mean_min))
-    return Shown(model, min(max(minutes, low), high), low, high, position)
+    minutes = max(0, round(ranged.mean_min))
+    return Shown(model, ranged, min(max(minutes, low), high), low, high, position)
 
 
 def estimate_snapshot_full(snapshot: QueueSnapshot, *, runs: int = RUNS, seed: int = 0
                            ) -> dict[Hashable, Shown | None]:
-    """Every waiting ticket of ``snapshot`` -> its ``Shown`` estimate (None: no open counter serves it)."""
+    """Every waiting ticket of ``snapshot`` -> its ``Shown`` estimate (None: no open counter serves it).
+    ``snapshot.calibration`` maps service id -> the ``Adjustment`` for now (``build_snapshot`` picks the
+    group of the current hour)."""
     raw = estimate(snapshot, runs=runs, seed=seed)
     positions = {tid: i for ids in service_call_order(snapshot).values() for i, tid in enumerate(ids)}
     services = {w.id: w.service_id for w in snapshot.waiting}
-    cal = getattr(snapshot, "calibration", None) or {}
-    return {tid: None if e is None else shown(e, adjustment_for(cal, services[tid]), positions.get(tid))
+    cal = snapshot.calibration or {}
+    return {tid: None if e is None else shown(e, cal.get(services[tid]), positions.get(tid))
             for tid, e in raw.items()}
 
 
