@@ -637,9 +637,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out, indent=2))
     else:
         print_table(out)
-    if out["errors"]:
+    return exit_status(out, no_targets=args.no_targets)
+
+
+def exit_status(report: dict, *, no_targets: bool = False) -> int:
+    """2 when a simulated request failed (always), 1 when a target was missed (unless ``no_targets``), else 0."""
+    if report["errors"]:
         return 2
-    if not args.no_targets and not out["targets"].get("all_met"):
+    if not no_targets and not report["targets"].get("all_met"):
         return 1
     return 0
 

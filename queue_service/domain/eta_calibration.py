@@ -16,10 +16,12 @@ and the offset keeps short waits sane):
   and at most ``alpha`` above the new P90;
 * **groups** (Mondrian conformal): the office pooled; each hour of the day the estimate was shown at (what
   the replay cannot see changes over the day: lunch); each service within that hour; and each service over
-  the day. A group's figures are shrunk towards its parent's with weight ``n / (n + PRIOR_RECORDS)``
-  (service-in-hour -> hour -> office; service -> office); a group needs ``1 / alpha - 1`` records for tails
-  of its own. With fewer than ``MIN_RECORDS`` records in the office, no adjustment (the replay's own figures,
-  the fallback).
+  the day. A group's figures are shrunk towards its parent's (service-in-hour -> hour -> office;
+  service -> office) with weight ``min(n / (n + PRIOR_RECORDS), d / (d + PRIOR_DAYS))`` for ``n`` records on
+  ``d`` days: the estimates of one day miss together (one late lunch, one group arriving together), so a
+  day's hundreds of records count as little more than one observation of that day. The office's own centre
+  is shrunk towards no shift with ``d / (d + PRIOR_DAYS)``. A group needs ``1 / alpha - 1`` records for tails of its own. With
+  fewer than ``MIN_RECORDS`` records in the office, no adjustment (the replay's own figures, the fallback).
 
 Applied to new estimates: ``x' = (x + c) exp(center) - c`` for the mean and P50,
 ``P10' = (P10 + c) exp(center - lower) - c`` (not below 0), ``P90' = (P90 + c) exp(center + upper) - c``. A
@@ -41,8 +43,10 @@ OFFSET_MIN = 5.0
 ALPHA = 0.1
 #: fewer records than this in the office: no adjustment
 MIN_RECORDS = 30
-#: a group's own figures count n / (n + this) against its parent's
+#: a group's own figures count at most n / (n + this) against its parent's ...
 PRIOR_RECORDS = 60
+#: ... and at most d / (d + this) for records from d days
+PRIOR_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class Outcome:
     actual: float
     mean: float | None = None
     hour: int | None = None
+    #: the office-local day it was shown on (None: every record its own day)
+    day: Hashable | None = None
 
 
 @dataclass(frozen=True)
@@ -91,9 +97,17 @@ def _center(rows: Sequence[Outcome]) -> float:
     return math.log(num / den)
 
 
-def _group(rows: Sequence[Outcome], parent: Adjustment | None, alpha: float, prior: float) -> Adjustment:
+def _weight(rows: Sequence[Outcome], prior: float | None, prior_days: float) -> float:
     n = len(rows)
-    w = n / (n + prior) if parent is not None else 1.0
+    days = len({o.day for o in rows}) if all(o.day is not None for o in rows) else n
+    by_days = days / (days + prior_days)
+    return by_days if prior is None else min(n / (n + prior), by_days)
+
+
+def _group(rows: Sequence[Outcome], parent: Adjustment | None, alpha: float, prior: float,
+           prior_days: float = PRIOR_DAYS) -> Adjustment:
+    n = len(rows)
+    w = _weight(rows, prior if parent is not None else None, prior_days)
     center = w * _center(rows) + (1 - w) * (parent.center if parent is not None else 0.0)
     if parent is not None and n < math.ceil(1.0 / alpha) - 1:
         return Adjustment(parent.lower, parent.upper, n, center)

@@ -1,8 +1,8 @@
 """What the live screens show, in one payload: the ``queue_changed`` event and the screens' resync.
 
 ``office_board`` = ``tickets.queue_overview`` (waiting counts per service, each counter's current call, the
-last calls) plus, per counter, the current ticket's id, today's served count and mean service time, and its
-break (``{"until", "local"}`` while the clerk is on one, else null), so a counter console or a display can
+last calls; per counter its break, ``{"until", "local"}`` while the clerk is on one) plus, per counter, the
+current ticket's id and today's served count and mean service time, so a counter console or a display can
 redraw from this payload alone.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ from queue_service.domain import status as st
 from queue_service.domain.clock import as_utc, office_day
 from queue_service.domain.speech import announcement
 from queue_service.models import Office, Ticket
-from queue_service.services.breaks import break_info
 from queue_service.services.tickets import queue_overview
 
 
@@ -58,9 +57,7 @@ def office_board(session: Session, office: Office, now: datetime) -> dict:
         Ticket.office_id == office.id, Ticket.service_day == day,
         Ticket.status.in_([st.Status.CALLED, st.Status.SERVING])).order_by(Ticket.called_at))}
     stats = counter_stats(session, office, now)
-    by_id = {c.id: c for c in office.counters}
     for c in board["counters"]:
-        c["break"] = break_info(by_id[c["id"]], office.timezone) if c["id"] in by_id else None
         t = current.get(c["id"])
         if c["current"] is not None and t is not None:
             c["current"]["id"] = t.id

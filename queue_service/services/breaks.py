@@ -16,7 +16,9 @@ from queue_service.domain.clock import as_utc, local_time, zone
 from queue_service.domain.errors import InvalidTransition, ValidationFailed
 from queue_service.domain.events import Event
 from queue_service.models import Counter
-from queue_service.services.tickets import current_ticket, queue_changed
+from queue_service.services.tickets import break_info, current_ticket, queue_changed
+
+__all__ = ["break_info", "check_until", "default_until", "end_break", "parse_until", "start_break"]
 
 #: a break longer than this is not a break (close the counter instead)
 MAX_BREAK = timedelta(hours=4)
@@ -82,10 +84,3 @@ def end_break(session, *, counter: Counter, now: datetime) -> list[Event]:
     if was or counter.open_since is None:
         counter.open_since = now  # back at the counter now (wait estimates take it as free from here)
     return [queue_changed(counter.office)] if was else []
-
-
-def break_info(counter: Counter, tz: str) -> dict | None:
-    """``{"until": ISO UTC, "local": "HH:MM"}`` while the counter is on a break, else None."""
-    if counter.break_until is None:
-        return None
-    return {"until": as_utc(counter.break_until).isoformat(), "local": f"{local_time(counter.break_until, tz):%H:%M}"}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_service.domain import status as st
-from queue_service.domain.clock import office_day
+from queue_service.domain.clock import as_utc, local_time, office_day
 from queue_service.domain.codes import ticket_code
 from queue_service.domain.errors import (
     InvalidTransition,
@@ -438,6 +438,14 @@ def counter_seen(session: Session, *, counter: Counter, now: datetime) -> list[E
     return [queue_changed(counter.office)] if opened else []
 
 
+def break_info(counter: Counter, tz: str) -> dict | None:
+    """``{"until": ISO UTC, "local": "HH:MM"}`` while the counter's clerk is on a break, else None."""
+    if counter.break_until is None:
+        return None
+    return {"until": as_utc(counter.break_until).isoformat(),
+            "local": f"{local_time(counter.break_until, tz):%H:%M}"}
+
+
 def close_away_counters(session: Session, *, now: datetime, away_seconds: float) -> list[Event]:
     """Close every open counter whose console has given no sign of life (heartbeat, call) for
     ``away_seconds``: the clerk left without "Tutup loket", and wait estimates must stop counting it.
@@ -480,6 +488,7 @@ def queue_overview(session: Session, office: Office, now: datetime) -> dict:
         counters.append({
             "id": c.id, "number": c.number, "name": c.name, "active": c.active,
             "services": [s.code for s in c.services],
+            "break": break_info(c, office.timezone),
             "current": ({"code": t.code, "service": t.service.code, "status": t.status,
                          "called_at": t.called_at.isoformat() if t.called_at else None} if t else None),
         })

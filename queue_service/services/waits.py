@@ -213,7 +213,7 @@ def calibration_outcomes(session: Session, office: Office, since: datetime, unti
                          *, limit: int = CALIBRATION_MAX_RECORDS) -> list[Outcome]:
     """The office's shown estimates between ``since`` and ``until`` whose ticket has been called since, with
     the replay's figures and the actual wait (minutes from the showing to the first call after it)."""
-    return [Outcome(r.service_id, r.model_p10, r.model_p50, r.model_p90, r.actual, r.model_mean, r.hour)
+    return [Outcome(r.service_id, r.model_p10, r.model_p50, r.model_p90, r.actual, r.model_mean, r.hour, r.day)
             for r in _resolved(session, office, since, until, limit=limit)]
 
 
@@ -231,6 +231,7 @@ class _Resolved:
     high: int
     actual: float
     hour: int
+    day: date
 
 
 def _resolved(session: Session, office: Office, since: datetime, until: datetime, *, limit: int,
@@ -251,7 +252,8 @@ def _resolved(session: Session, office: Office, since: datetime, until: datetime
             continue
         actual = (as_utc(r.called) - as_utc(r.shown_at)).total_seconds() / 60.0
         out.append(_Resolved(r.service_id, r.source, r.ticket_id, r.model_mean, r.model_p10, r.model_p50,
-                             r.model_p90, r.minutes, r.low, r.high, actual, _local_hour(r.shown_at, office.timezone)))
+                             r.model_p90, r.minutes, r.low, r.high, actual, _local_hour(r.shown_at, office.timezone),
+                             office_day(r.shown_at, office.timezone)))
     return out
 
 

@@ -204,14 +204,18 @@ def test_the_adjustment_widens_a_range_that_was_too_narrow():
 
 
 def test_the_centre_is_moved_so_that_the_record_has_no_bias():
-    # the replay said 20 minutes, the waits were 30 (a lunch break it could not see): the centre moves up
-    record = [Outcome(1, 15.0, 20.0, 25.0, 30.0, mean=20.0)] * 40
+    # the replay said 20 minutes, the waits were 30 (a lunch break it could not see) on 12 days: the centre
+    # moves up, by 12 / (12 + 3) of the way (a few days' record could be a few odd days)
+    record = [Outcome(1, 15.0, 20.0, 25.0, 30.0, mean=20.0, day=d) for d in range(12) for _ in range(4)]
     adj = fit(record)[None]
-    assert adj.center == pytest.approx(math.log(35 / 25))
+    assert adj.center == pytest.approx(0.8 * math.log(35 / 25))
     shown = adjust(Estimate(20.0, 15.0, 20.0, 25.0), adj)
-    assert shown.mean_min == pytest.approx(30.0) and shown.p10_min <= 30.0 <= shown.p90_min
-    # and the range around it: every actual wait was at the centre, so the range narrows onto it
-    assert shown.p90_min - shown.p10_min < 10.0
+    assert shown.mean_min == pytest.approx(25 * (35 / 25) ** 0.8 - 5)
+    # and the range: every actual wait was 30, above the centre: P10 up to the centre, P90 at 30
+    assert shown.p10_min == pytest.approx(shown.p50_min) and shown.p90_min == pytest.approx(30.0)
+    # the same record from two days only: the centre moves 2 / (2 + 3) of the way
+    two = fit([Outcome(1, 15.0, 20.0, 25.0, 30.0, mean=20.0, day=d % 2) for d in range(48)])[None]
+    assert two.center == pytest.approx(0.4 * math.log(35 / 25))
 
 
 def test_the_adjustment_keeps_its_promise_on_new_waits():
