@@ -5,9 +5,9 @@ many will still come. The last hour extrapolated overstates them (the crowd at t
 arriving together) and knows nothing of the day's shape. Instead:
 
 * the **profile**: on the reference days (the last same weekdays, or the last open days when there are too
-  few of those), priority tickets per service issued in each stretch of the day after the current time of
-  day, divided by the number of reference days: 15-minute bins aligned to the clock, the first one cut at
-  the current time of day - so at 08:05 the crowd that came at 08:00 on earlier days is not expected again;
+  few of those), priority tickets per service issued in each half hour from the current time of day on,
+  divided by the number of reference days - so at 08:05 the crowd that came at 08:00 on earlier days is not
+  expected again, and a group that came together on one reference day is spread over its half hour;
 * the **day's level**, an empirical-Bayes (gamma-Poisson credibility) weighting of today against the
   history: with ``C`` priority tickets issued today so far where the reference days had ``E`` on average by
   this time of day, the profile is scaled by ``(k + C) / (k + E)``. ``k`` is the gamma prior's shape,
@@ -19,13 +19,12 @@ arriving together) and knows nothing of the day's shape. Instead:
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Mapping, Sequence
 
 #: bounds of the gamma prior's shape k (in tickets)
 MIN_STRENGTH = 3.0
 MAX_STRENGTH = 200.0
-BIN_SECONDS = 900.0
+BIN_SECONDS = 1800.0
 
 
 def prior_strength(daily_totals: Sequence[float]) -> float:
@@ -70,7 +69,7 @@ def priority_profile(reference_days: Sequence[Mapping[Hashable, Sequence[float]]
     level = day_level(observed, expected_so_far, strength)
 
     edges = [now_s]
-    nxt = (math.floor(now_s / bin_s) + 1) * bin_s
+    nxt = now_s + bin_s
     while nxt < until_s:
         edges.append(nxt)
         nxt += bin_s

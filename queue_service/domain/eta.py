@@ -429,7 +429,9 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
         if not live.any() or called >= to_call:
             break
         heads = np.where(mask[c], flat_key[ptr], np.inf)
-        has_work = np.isfinite(heads.min(axis=1))
+        s = heads.argmin(axis=1)
+        head = heads[rows, s]
+        has_work = np.isfinite(head)
         idle = live & ~has_work
         if idle.any():  # none of the waiting tickets is left for this counter: it retires
             free[rows[idle], c[idle]] = np.inf
@@ -437,12 +439,12 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
         if has_future:
             arrived = fut[rows[:, None], s_rows[None, :], qf]  # (runs, services): next future arrival
             fkey = np.where(mask[c] & (arrived <= t[:, None]), n_t + arrived, np.inf)
-            newcomer = fkey < heads
-            s = np.minimum(heads, fkey).argmin(axis=1)
-            take_new = go & newcomer[rows, s]
-            take_old = go & ~newcomer[rows, s]
+            fs = fkey.argmin(axis=1)
+            newcomer = fkey[rows, fs] < head
+            s = np.where(newcomer, fs, s)
+            take_new = go & newcomer
+            take_old = go & ~newcomer
         else:
-            s = heads.argmin(axis=1)
             take_new, take_old = None, go
         if take_new is not None and take_new.any():  # an overtaking priority newcomer occupies the counter
             r, cg, sg = rows[take_new], c[take_new], s[take_new]
