@@ -35,6 +35,7 @@ Pure of Flask: takes a session and ``now``.
 """
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import weakref
@@ -44,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from queue_service.domain import status as st
@@ -84,6 +86,8 @@ CALIBRATION_MAX_RECORDS = 5000
 #: a status page records what it shows at most once per ticket in this many seconds
 RECORD_INTERVAL_S = 300.0
 SOURCES = ("issue", "status", "push")
+
+log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- history
@@ -448,7 +452,11 @@ def estimate_ticket(session: Session, ticket: Ticket, now: datetime, *, runs: in
     if result is None:
         return None
     if record is not None:
-        record_estimates(session, ticket.office_id, [(ticket.id, ticket.service_id, result)], now, record)
+        try:  # in a savepoint: a record that cannot be written never costs the citizen the estimate
+            with session.begin_nested():
+                record_estimates(session, ticket.office_id, [(ticket.id, ticket.service_id, result)], now, record)
+        except SQLAlchemyError:
+            log.warning("wait estimate of ticket %s not recorded", ticket.id, exc_info=True)
     return result.as_dict()
 
 

@@ -361,3 +361,39 @@ def test_services_and_counters_of_the_demo_are_as_these_tests_assume(app, demo):
         assert [c.number for c in _service(office, "CETAK").counters] == [3]
         assert {c.number for c in _service(office, "KK").counters} == {4, 6}
         assert db.session.scalar(select(Service.priority_policy).where(Service.code == "CETAK")) == "strict"
+
+
+def test_history_record_and_report_on_sqlite_and_postgres(any_app, clock):
+    """The queries behind the no-show history, the record and the report, on both databases."""
+    from tests.conftest import seed
+    seed(any_app)
+    t0 = clock.now()
+    with any_app.app_context():
+        s = db.session
+        office = _office(s)
+        kk, c4 = _service(office, "KK"), _counter(office, 4)
+        y = t0 - timedelta(days=1)
+        for i in range(35):
+            t, _ = svc.issue_ticket(s, office=office, service=kk, now=y)
+            assert waits.estimate_ticket(s, t, y, record="issue") is not None
+            svc.call_next(s, counter=c4, now=y + timedelta(minutes=2))
+            if i % 5 == 0:
+                svc.no_show(s, ticket=s.get(Ticket, t.id), now=y + timedelta(minutes=3))
+                svc.call_next(s, counter=c4, now=y + timedelta(minutes=3))
+            svc.finish(s, ticket=s.get(Ticket, t.id), now=y + timedelta(minutes=6))
+            y += timedelta(minutes=6)
+        s.commit()
+        assert sorted(set(waits.no_show_occupations(s, office, t0))) == [60.0]
+        record = waits.calibration_outcomes(s, office, t0 - timedelta(days=2), t0)
+        assert len(record) == 35 and {round(o.actual, 6) for o in record} == {2.0}
+        waits.forget_daily_inputs()
+        daily = waits.daily_inputs(s, office, office_day_of(t0))
+        assert daily.calibration[None].n == 35 and daily.no_shows[kk.id] == (35, 7)
+        report = waits.accuracy_report(s, office, t0)
+        assert report["overall"].at_issue.n == 35
+        s.commit()
+
+
+def office_day_of(moment):
+    from queue_service.domain.clock import office_day
+    return office_day(moment, "Asia/Jakarta")
