@@ -542,7 +542,10 @@ def run(args) -> dict:
                                                "citizens": len(d.records), "lunch_modes": d.modes,
                                                "last_call": (opening(d.day) + timedelta(hours=7, seconds=d.last_call_s)
                                                              ).strftime("%H:%M"),
-                                               **score(d.records)} for d in s["days"]],
+                                               **score(d.records),
+                                               "by_hour": {h: {k: v for k, v in x.items() if k in ("n", "eta")}
+                                                           for h, x in by_hour(d.records).items()}}
+                                              for d in s["days"]],
                   "scored": score([r for d in s["days"] if d.scored for r in d.records])} for s in sets],
         "overall": overall,
         "by_hour": hours,

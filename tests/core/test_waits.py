@@ -397,3 +397,38 @@ def test_history_record_and_report_on_sqlite_and_postgres(any_app, clock):
 def office_day_of(moment):
     from queue_service.domain.clock import office_day
     return office_day(moment, "Asia/Jakarta")
+
+
+def test_priority_arrivals_come_from_the_same_weekdays_not_the_crowd_at_the_door(app, demo, clock):
+    t0 = clock.now()  # Monday 08:00
+    with app.app_context():
+        s = db.session
+        office = _office(s)
+        rekam = _service(office, "REKAM")
+
+        def priority_at(day_start, minutes):
+            svc.issue_ticket(s, office=office, service=rekam, priority="lansia",
+                             now=day_start + timedelta(minutes=minutes))
+
+        for weeks in (1, 2, 3):  # the last three Mondays: a crowd of 4 at the door, then one at 09:10 and 10:10
+            monday = t0 - timedelta(days=7 * weeks)
+            for m in (0, 1, 1, 2, 70, 130):
+                priority_at(monday, m)
+            svc.issue_ticket(s, office=office, service=_service(office, "KK"), now=monday)
+        tuesday = t0 - timedelta(days=6)  # another weekday, busy with priority all day: not a reference day
+        for m in range(0, 360, 10):
+            priority_at(tuesday, m)
+        s.commit()
+        waits.forget_daily_inputs()
+        for m in (0, 1, 1, 2):  # today's crowd
+            priority_at(t0, m)
+        svc.issue_ticket(s, office=office, service=_service(office, "KK"), now=t0)  # a regular ticket waits
+        s.commit()
+        now = t0 + timedelta(minutes=5)
+        snap = waits.build_snapshot(s, office, now)
+        profile = snap.priority_arrival_profile[rekam.id]
+        expected = sum(rate * (min(b, 7 * 3600) - a) / 3600 for (a, rate), (b, _) in zip(profile, profile[1:]))
+        assert expected == pytest.approx(2.0)  # 09:10 and 10:10, as on the reference Mondays
+        first_hour = sum(rate * max(0.0, min(b, 3600) - a) / 3600 for (a, rate), (b, _) in zip(profile, profile[1:]))
+        assert first_hour == pytest.approx(0.0)  # nothing between 08:05 and 09:05 on those Mondays
+        assert snap.priority_arrivals_per_hour == {}  # no longer the last hour extrapolated (16 an hour here)
