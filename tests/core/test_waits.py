@@ -216,8 +216,15 @@ def test_a_counter_on_a_break_is_counted_back_from_its_end(app, api, demo, clock
         shown = waits.estimate_ticket(db.session, db.session.get(Ticket, t["id"]), clock.now())
     assert 0 <= shown["minutes"] <= 10 and shown["p90"] <= 10
     assert re.search(r'id="ticket-eta">\s*(sebentar lagi|sekitar \d+ menit)', page)
-    # overdue by more than COUNTER_AWAY_SECONDS and silent: closed as away, the break dropped
-    clock.advance(minutes=4)  # 09:06
+    # a quarter of an hour late, silent: still on its (overdue) break
+    clock.advance(minutes=13)  # 09:15
+    with app.app_context():
+        background.counter_away_job(app, clock.now())
+        db.session.remove()
+    with app.app_context():
+        assert db.session.get(Counter, c3["id"]).break_until is not None
+    # overdue by more than half an hour and silent: the clerk is not coming back; closed, the break dropped
+    clock.advance(minutes=16)  # 09:31
     with app.app_context():
         background.counter_away_job(app, clock.now())
         db.session.remove()
