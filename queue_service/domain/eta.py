@@ -14,6 +14,9 @@ The model, run ``runs`` times at once (vectorised over runs with numpy):
   passed and the clerk is not back) ends within ``overdue_return_s``, not never. A free open counter that
   has called nobody for ``away_after_s`` while its services have waiting tickets is taken as away for an
   unannounced absence of about ``absence_s`` in all (the clerk left without saying so);
+* absences still to come (lunch): each run replays the counters' absences of one earlier day drawn at random
+  (``absence_days``, from ``domain.absences``): a counter free during one calls when it ends. A counter
+  away now has had its absence;
 * whenever a counter is free it calls, among the services it serves, the ticket the real ``call_next`` would
   pick: a priority ticket of a service whose policy prefers priority right now first, then the oldest
   ``queued_at`` (then ticket id). Within one service the order follows its policy (``strict``: priority
@@ -129,6 +132,9 @@ class QueueSnapshot:
     #: service id -> ``eta_calibration.Adjustment`` of the figures shown (for the hour of ``now``); not used
     #: by ``estimate`` (the replay), carried for whoever shows its figures
     calibration: Mapping = field(default_factory=dict)
+    #: the counters' absences on earlier days still to come today, one mapping per reference day:
+    #: counter id -> [(start, end) in seconds from now]; each run replays one day drawn at random
+    absence_days: Sequence[Mapping[Hashable, Sequence[tuple[float, float]]]] = ()
 
 
 @dataclass(frozen=True)
@@ -274,9 +280,10 @@ def _returning_slots(snapshot: QueueSnapshot, orders: dict[int, list[tuple[int, 
 
 def _counter_start(counter: CounterState, snapshot: QueueSnapshot, now: datetime, pools: dict[int, np.ndarray],
                    glob: np.ndarray, runs: int, rng: np.random.Generator,
-                   work_since: datetime | None = None) -> np.ndarray:
-    """Seconds from now until ``counter`` can call, per run. ``work_since``: since when a ticket it serves
-    has been waiting (an idle counter is away only if it left work waiting)."""
+                   work_since: datetime | None = None) -> tuple[np.ndarray, bool]:
+    """Seconds from now until ``counter`` can call, per run, and whether it is away now (a break, or idle
+    while work waits). ``work_since``: since when a ticket it serves has been waiting (an idle counter is away
+    only if it left work waiting)."""
     free = np.zeros(runs)
     if counter.busy_until_estimate is not None:
         free[:] = max(0.0, (as_utc(counter.busy_until_estimate) - now).total_seconds())
@@ -287,14 +294,14 @@ def _counter_start(counter: CounterState, snapshot: QueueSnapshot, now: datetime
     if counter.break_until is not None:
         left = (as_utc(counter.break_until) - now).total_seconds()
         back = np.full(runs, left) if left > 0 else rng.random(runs) * overdue_s
-        free = np.maximum(free, back)
-    elif (snapshot.away_after_s is not None and counter.idle_since is not None and counter.busy_until_estimate is None
-          and counter.serving_since is None):
+        return np.maximum(free, back), True
+    if (snapshot.away_after_s is not None and counter.idle_since is not None and counter.busy_until_estimate is None
+            and counter.serving_since is None):
         idle = (now - as_utc(counter.idle_since)).total_seconds()
         neglected = idle if work_since is None else min(idle, (now - work_since).total_seconds())
         if neglected > snapshot.away_after_s:
-            free = np.maximum(free, _absence_left(idle, float(snapshot.absence_s), overdue_s, runs, rng))
-    return free
+            return np.maximum(free, _absence_left(idle, float(snapshot.absence_s), overdue_s, runs, rng)), True
+    return free, False
 
 
 def _absence_left(idle: float, typical: float, overdue_s: float, runs: int, rng: np.random.Generator) -> np.ndarray:
@@ -407,9 +414,15 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
         q = as_utc(t.queued_at)
         if t.service_id not in oldest or q < oldest[t.service_id]:
             oldest[t.service_id] = q
+    away_now = []
     for c, counter in enumerate(counters):
         work = [oldest[s] for s in counter.services if s in oldest]
-        free[:, c] = _counter_start(counter, snapshot, now, pools, glob, runs, rng, min(work) if work else None)
+        free[:, c], away = _counter_start(counter, snapshot, now, pools, glob, runs, rng, min(work) if work else None)
+        away_now.append(away)
+    # absences still to come today, as on a reference day drawn for each run (none for a counter away now)
+    gone_a, gone_b = _absences(snapshot, counters, away_now, runs, rng)
+    if gone_a is not None:
+        free = _defer(free, gone_a, gone_b)
 
     # future priority tickets of strict services (arrival seconds from now, sorted; inf = none)
     fut, fut_dur = _future_priority(snapshot, services, pools, glob, free, dur, runs, rng, now)
@@ -448,13 +461,15 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
             take_new, take_old = None, go
         if take_new is not None and take_new.any():  # an overtaking priority newcomer occupies the counter
             r, cg, sg = rows[take_new], c[take_new], s[take_new]
-            free[r, cg] = t[take_new] + fut_dur[r, sg, qf[r, sg]]
+            ends = t[take_new] + fut_dur[r, sg, qf[r, sg]]
+            free[r, cg] = ends if gone_a is None else _defer_at(ends, gone_a[r, cg], gone_b[r, cg])
             qf[r, sg] += 1
         if take_old.any():
             r, cg, sg = rows[take_old], c[take_old], s[take_old]
             tk = flat_ticket[ptr[r, sg]]
             call[r, tk] = t[take_old]
-            free[r, cg] = t[take_old] + dur[r, tk]
+            ends = t[take_old] + dur[r, tk]
+            free[r, cg] = ends if gone_a is None else _defer_at(ends, gone_a[r, cg], gone_b[r, cg])
             ptr[r, sg] += 1
             called += int((tk < n_t).sum())
 
@@ -467,6 +482,40 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
         for j, i in enumerate(np.flatnonzero(ok)):
             result[waiting[i].id] = Estimate(float(mean[j]), float(p10[j]), float(p50[j]), float(p90[j]))
     return result
+
+
+def _absences(snapshot: QueueSnapshot, counters: Sequence[CounterState], away_now: Sequence[bool], runs: int,
+              rng: np.random.Generator) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(runs, counters, K) starts and ends (seconds from now; inf = none) of the absences each run replays:
+    those of one reference day drawn at random per run."""
+    days = list(snapshot.absence_days or ())
+    if not days:
+        return None, None
+    per_day = [[sorted(day.get(counter.id, ())) if not away else [] for counter, away in zip(counters, away_now)]
+               for day in days]
+    k = max((len(spans) for day in per_day for spans in day), default=0)
+    if k == 0:
+        return None, None
+    starts = np.full((len(days), len(counters), k), np.inf)
+    ends = np.full((len(days), len(counters), k), np.inf)
+    for d, day in enumerate(per_day):
+        for c, spans in enumerate(day):
+            for j, (a, b) in enumerate(spans):
+                starts[d, c, j], ends[d, c, j] = max(0.0, float(a)), max(0.0, float(b))
+    pick = rng.integers(0, len(days), runs)
+    return starts[pick], ends[pick]
+
+
+def _defer_at(free: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A counter free at ``free`` during one of its absences [start, end) calls at the end of it."""
+    inside = (starts <= free[:, None]) & (free[:, None] < ends)
+    return np.where(inside.any(axis=1), np.where(inside, ends, -np.inf).max(axis=1), free)
+
+
+def _defer(free: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``_defer_at`` for every counter of every run: (runs, counters)."""
+    inside = (starts <= free[:, :, None]) & (free[:, :, None] < ends)
+    return np.where(inside.any(axis=2), np.where(inside, ends, -np.inf).max(axis=2), free)
 
 
 def _profiles(snapshot: QueueSnapshot, services: list[int]) -> list[list[tuple[float, float]]]:

@@ -25,6 +25,7 @@ What goes into the snapshot (see ``queue_service.domain.eta`` for the model):
   towards the office's rate), and today's share of requeued tickets absent again;
 * the services' priority policies and today's regular-call streaks, the expected priority arrivals until
   the office closes (``domain.arrivals``: the last same weekdays' profile, scaled by today's level so far);
+* the counters' absences on those same reference days still to come today (``domain.absences``: lunch);
 * the calibration of the range (``domain.eta_calibration``) on the record of the last ``CALIBRATION_DAYS``
   days before today.
 
@@ -49,6 +50,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from queue_service.domain import status as st
+from queue_service.domain.absences import counter_absences, future_absences
 from queue_service.domain.arrivals import priority_profile
 from queue_service.domain.clock import as_utc, office_day, zone
 from queue_service.domain.eta import (
@@ -268,6 +270,36 @@ class _Daily:
     reference: list[dict[int, list[float]]]
     no_shows: dict[int, tuple[int, int]]
     calibration: dict[Hashable | None, Adjustment]
+    #: per reference day: counter id -> absences [(start, end) in seconds of the day]
+    absences: list[dict[int, list[tuple[float, float]]]] = field(default_factory=list)
+
+
+def _absences(session: Session, office: Office, days: list[date]) -> list[dict[int, list[tuple[float, float]]]]:
+    """The counters' absences on each of ``days`` (``domain.absences``), from the ticket-event record."""
+    if not days:
+        return []
+    tz = office.timezone
+    rows = session.execute(
+        select(Ticket.service_day, TicketEvent.counter_id, TicketEvent.action, TicketEvent.at)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(Ticket.office_id == office.id, Ticket.service_day.in_(days), TicketEvent.counter_id.is_not(None))
+    ).all()
+    first_call = (select(func.min(TicketEvent.at)).where(TicketEvent.ticket_id == Ticket.id,
+                                                        TicketEvent.action == "call")
+                  .correlate(Ticket).scalar_subquery())
+    tickets = session.execute(
+        select(Ticket.service_day, Ticket.service_id, Ticket.issued_at, first_call.label("called"))
+        .where(Ticket.office_id == office.id, Ticket.service_day.in_(days))).all()
+    counters = session.scalars(select(Counter).where(Counter.office_id == office.id)).all()
+    services_of = {c.id: [s.id for s in c.services] for c in counters}
+    events: dict[date, list] = defaultdict(list)
+    for d, counter_id, action, at in rows:
+        events[d].append((counter_id, action, _seconds_of_day(at, tz)))
+    waited: dict[date, list] = defaultdict(list)
+    for d, sid, issued, called in tickets:
+        if called is not None:
+            waited[d].append((sid, _seconds_of_day(issued, tz), _seconds_of_day(called, tz)))
+    return [counter_absences(events[d], services_of, waited[d]) for d in days]
 
 
 _daily_lock = threading.Lock()
@@ -295,7 +327,7 @@ def daily_inputs(session: Session, office: Office, day: date) -> _Daily:
     result = _Daily(reference=[times[d] for d in ref_days],
                     no_shows=_no_show_counts(session, office, day - timedelta(days=HISTORY_DAYS),
                                              day - timedelta(days=1)),
-                    calibration=fit(outcomes))
+                    calibration=fit(outcomes), absences=_absences(session, office, ref_days))
     with _daily_lock:
         per_engine = _daily.setdefault(engine, {})
         if len(per_engine) > 2000:
@@ -380,7 +412,8 @@ def build_snapshot(session: Session, office: Office, now: datetime, *, no_show_r
         no_show_share={s.id: shares.get(s.id, office_share) for s in services},
         no_show_requeues=no_show_requeues, overdue_return_s=OVERDUE_RETURN_S, away_after_s=AWAY_AFTER_S,
         absence_s=ABSENCE_S,
-        calibration={s.id: adjustment_for(daily.calibration, s.id, _local_hour(now, tz)) for s in services})
+        calibration={s.id: adjustment_for(daily.calibration, s.id, _local_hour(now, tz)) for s in services},
+        absence_days=future_absences(daily.absences, _seconds_of_day(now, tz)))
 
 
 # --------------------------------------------------------------------------- estimates

@@ -271,3 +271,44 @@ def test_accuracy_of_shown_estimates():
     assert acc.bias == pytest.approx((-2 - 10 - 0.5 + 10) / 4)
     assert acc.inside == pytest.approx(2 / 4)
     assert accuracy([]).n == 0 and accuracy([]).inside is None
+
+
+# --------------------------------------------------------------------------- absences still to come (lunch)
+
+def test_absences_of_earlier_days_are_free_stretches_while_work_waited():
+    from queue_service.domain.absences import counter_absences, future_absences
+    h = 3600.0
+    events = [("L1", "call", 8 * h), ("L1", "finish", 8 * h + 300),
+              ("L1", "call", 8 * h + 300), ("L1", "finish", 12 * h),  # one long service: busy, not away
+              ("L1", "call", 12.75 * h), ("L1", "finish", 12.8 * h),  # back from lunch at 12:45
+              ("L1", "call", 13 * h), ("L1", "no_show", 13.02 * h),  # 20 quiet minutes: nobody waiting
+              ("L1", "call", 13.35 * h), ("L1", "finish", 13.4 * h),
+              ("L1", "call", 13.45 * h),  # a 3-minute pause while work waited: an ordinary pause
+              ("L2", "call", 8 * h), ("L2", "finish", 9 * h), ("L2", "call", 10 * h)]  # L2 serves service 2
+    waits = [(1, 11.9 * h, 12.75 * h),  # waited from 11:54 until the clerk came back
+             (1, 13.3 * h, 13.35 * h), (1, 13.42 * h, 13.45 * h), (2, 9 * h, 10 * h)]
+    found = counter_absences(events, {"L1": [1], "L2": [2, 3]}, waits)
+    assert found == {"L1": [(12 * h, 12.75 * h)], "L2": [(9 * h, 10 * h)]}
+    # the same lunch with nobody waiting is no absence
+    assert counter_absences(events, {"L1": [1]}, [(1, 13.3 * h, 13.35 * h)]) == {}
+    # from 11:00: the absences still to come, in seconds from now; none for a counter away now
+    days = [found, {}, {"L1": [(10 * h, 10.5 * h)]}]
+    assert future_absences(days, 11 * h) == [{"L1": [(h, 1.75 * h)]}, {}, {}]
+    assert future_absences(days, 11 * h, skip=["L1"]) == [{}, {}, {}]
+
+
+def test_the_replay_expects_the_lunch_of_earlier_days():
+    counter = CounterState("L1", frozenset({1}))
+    base = dict(now=NOW, counters=[counter], waiting=fifo(2), service_times={1: [300.0]})
+    assert estimate(QueueSnapshot(**base))[2].mean_min == pytest.approx(5.0)
+    lunch = {"L1": [(300.0, 3000.0)]}  # on the earlier day the clerk left after the first ticket until +50 min
+    est = estimate(QueueSnapshot(**base, absence_days=[lunch]), runs=100)
+    assert est[1].mean_min == 0.0 and est[2].mean_min == pytest.approx(50.0)
+    # two earlier days, one with that lunch and one without: half the runs each
+    est = estimate(QueueSnapshot(**base, absence_days=[lunch, {}]), runs=2000)[2]
+    assert est.mean_min == pytest.approx(27.5, abs=1.5) and est.p10_min == pytest.approx(5.0)
+    assert est.p90_min == pytest.approx(50.0)
+    # a counter on a break now has had its absence: the earlier day's does not come on top
+    on_break = CounterState("L1", frozenset({1}), break_until=NOW + timedelta(minutes=10))
+    est = estimate(QueueSnapshot(**{**base, "counters": [on_break]}, absence_days=[lunch]), runs=100)
+    assert est[1].mean_min == pytest.approx(10.0) and est[2].mean_min == pytest.approx(15.0)
