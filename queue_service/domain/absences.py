@@ -29,14 +29,15 @@ def counter_absences(events: Iterable[tuple[Hashable, str, float]],
                      neglect_s: float = NEGLECT_S) -> dict[Hashable, list[tuple[float, float]]]:
     """Counter -> its absences [(start, end), ...] on one day.
 
-    ``events``: (counter, action, time) of the day's ticket events done at counters ("call", "finish", ...);
+    ``events``: (counter, action, time) of the day's ticket events done at counters ("call", "finish", ...), in
+    the order they were recorded;
     ``services_of``: counter -> the services it serves; ``waits``: (service, issued, first call) of the day's
     tickets that were called.
     """
-    by_counter: dict[Hashable, list[tuple[float, str]]] = {}
-    for counter, action, at in events:
-        if counter is not None:
-            by_counter.setdefault(counter, []).append((float(at), action))
+    by_counter: dict[Hashable, list[tuple[float, int, int, str]]] = {}
+    for i, (counter, action, at) in enumerate(events):
+        if counter is not None:  # at the same moment a counter is freed before it calls again
+            by_counter.setdefault(counter, []).append((float(at), 0 if action in FREEING else 1, i, action))
     neglected: dict[Hashable, list[tuple[float, float]]] = {}  # service -> [(waiting from, called)]
     for service, issued, called in waits:
         if called - issued > neglect_s:
@@ -47,7 +48,7 @@ def counter_absences(events: Iterable[tuple[Hashable, str, float]],
         mine = [w for s in services_of.get(counter, ()) for w in neglected.get(s, ())]
         found = []
         free_since = None
-        for at, action in evs:
+        for at, _, _, action in evs:
             if action == "call":
                 if free_since is not None and at - free_since >= min_gap_s and any(
                         max(a, free_since) < min(b, at) for a, b in mine):

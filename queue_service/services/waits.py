@@ -283,7 +283,7 @@ def _absences(session: Session, office: Office, days: list[date]) -> list[dict[i
         select(Ticket.service_day, TicketEvent.counter_id, TicketEvent.action, TicketEvent.at)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(Ticket.office_id == office.id, Ticket.service_day.in_(days), TicketEvent.counter_id.is_not(None))
-    ).all()
+        .order_by(TicketEvent.id)).all()
     first_call = (select(func.min(TicketEvent.at)).where(TicketEvent.ticket_id == Ticket.id,
                                                         TicketEvent.action == "call")
                   .correlate(Ticket).scalar_subquery())

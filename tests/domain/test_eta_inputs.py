@@ -291,6 +291,10 @@ def test_absences_of_earlier_days_are_free_stretches_while_work_waited():
     assert found == {"L1": [(12 * h, 12.75 * h)], "L2": [(9 * h, 10 * h)]}
     # the same lunch with nobody waiting is no absence
     assert counter_absences(events, {"L1": [1]}, [(1, 13.3 * h, 13.35 * h)]) == {}
+    # a finish and the next call at the same moment: busy through, whatever order the record has them in
+    busy = [("L3", "call", 8 * h), ("L3", "call", 9 * h), ("L3", "finish", 9 * h), ("L3", "call", 10 * h),
+            ("L3", "finish", 10 * h)]
+    assert counter_absences(busy, {"L3": [1]}, [(1, 8 * h, 10 * h)]) == {}
     # from 11:00: the absences still to come, in seconds from now; none for a counter away now
     days = [found, {}, {"L1": [(10 * h, 10.5 * h)]}]
     assert future_absences(days, 11 * h) == [{"L1": [(h, 1.75 * h)]}, {}, {}]
