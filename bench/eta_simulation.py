@@ -11,7 +11,7 @@ and recorded as production records it; at the ticket's first call the actual wai
 The hard cases, every day:
 
 * about 500 citizens (400-600), a crowd of ~50 at the door at opening, a morning peak and a tail until 14:00;
-  a mean wait of about 45-60 minutes on 6 counters;
+  a mean wait of 40-70 minutes a day (about 55 over many days) on 6 counters;
 * 5 services with lognormal service times of CV 0.5-0.8 and their own priority policies (strict, fifo,
   interleave:3); counters serve overlapping subsets;
 * ~8% priority tickets, plus a group of 6-10 priority citizens arriving together once a day;
