@@ -215,7 +215,8 @@ def estimate_for(ticket: Ticket, at) -> dict | None:
     if fn is None:
         return None
     try:
-        result = fn(db.session, ticket, at)
+        # recorded as shown (kiosk screen and printed ticket): the record the ranges are calibrated on
+        result = fn(db.session, ticket, at, record="issue")
     except Exception:  # an estimate must never stop a ticket
         log.exception("wait estimate failed for ticket %s", ticket.id)
         return None

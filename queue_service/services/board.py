@@ -1,8 +1,9 @@
 """What the live screens show, in one payload: the ``queue_changed`` event and the screens' resync.
 
 ``office_board`` = ``tickets.queue_overview`` (waiting counts per service, each counter's current call, the
-last calls) plus, per counter, the current ticket's id and today's served count and mean service time, so a
-counter console or a display can redraw from this payload alone.
+last calls; per counter its break, ``{"until", "local"}`` while the clerk is on one) plus, per counter, the
+current ticket's id and today's served count and mean service time, so a counter console or a display can
+redraw from this payload alone.
 """
 from __future__ import annotations
 

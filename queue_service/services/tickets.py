@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_service.domain import status as st
-from queue_service.domain.clock import office_day
+from queue_service.domain.clock import as_utc, local_time, office_day
 from queue_service.domain.codes import ticket_code
 from queue_service.domain.errors import (
     Conflict,
@@ -267,8 +267,9 @@ def _call_statement(dialect: str, ranked: bool):
 
 
 _CALL = {(d, r): _call_statement(d, r) for d in ("postgresql", "sqlite") for r in (False, True)}
+# a call is a sign of life, and ends the counter's break if it was on one
 _COUNTER_TOUCH = (update(Counter.__table__).where(Counter.__table__.c.id == bindparam("p_id"))
-                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now")))
+                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now"), break_until=None))
 _seq = TicketSequence.__table__.c
 _STREAK_WHERE = ((_seq.office_id == bindparam("p_office_id")) & (_seq.series == bindparam("p_series"))
                  & (_seq.service_day == bindparam("p_day")))
@@ -488,17 +489,37 @@ def counter_seen(session: Session, *, counter: Counter, now: datetime) -> list[E
     return [queue_changed(counter.office)] if opened else []
 
 
-def close_away_counters(session: Session, *, now: datetime, away_seconds: float) -> list[Event]:
+def break_info(counter: Counter, tz: str) -> dict | None:
+    """``{"until": ISO UTC, "local": "HH:MM"}`` while the counter's clerk is on a break, else None."""
+    if counter.break_until is None:
+        return None
+    return {"until": as_utc(counter.break_until).isoformat(),
+            "local": f"{local_time(counter.break_until, tz):%H:%M}"}
+
+
+#: a counter on a break is not closed as away before its break is overdue by this long (seconds)
+BREAK_GRACE_SECONDS = 1800.0
+
+
+def close_away_counters(session: Session, *, now: datetime, away_seconds: float,
+                        break_grace_seconds: float = BREAK_GRACE_SECONDS) -> list[Event]:
     """Close every open counter whose console has given no sign of life (heartbeat, call) for
     ``away_seconds``: the clerk left without "Tutup loket", and wait estimates must stop counting it.
-    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned."""
+    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned.
+    A counter on a break stays open (the console may be shut meanwhile; estimates count a late clerk as
+    coming back soon) until its break is overdue by ``break_grace_seconds`` (at least ``away_seconds``);
+    then it is closed and its break dropped."""
     from datetime import timedelta
     limit = now - timedelta(seconds=away_seconds)
+    grace = now - timedelta(seconds=max(away_seconds, break_grace_seconds))
     seen = func.coalesce(Counter.last_seen_at, Counter.open_since)
-    away = session.scalars(select(Counter).where(Counter.open_since.is_not(None), seen < limit)).all()
+    away = session.scalars(select(Counter).where(
+        Counter.open_since.is_not(None), seen < limit,
+        Counter.break_until.is_(None) | (Counter.break_until < grace))).all()
     offices: dict[int, Office] = {}
     for counter in away:
         counter.open_since = None
+        counter.break_until = None
         offices[counter.office_id] = counter.office
     return [queue_changed(office) for office in offices.values()]
 
@@ -541,6 +562,7 @@ def queue_overview(session: Session, office: Office, now: datetime) -> dict:
         counters.append({
             "id": c.id, "number": c.number, "name": c.name, "active": c.active,
             "services": [s.code for s in c.services],
+            "break": break_info(c, office.timezone),
             "current": ({"code": t.code, "service": t.service.code, "status": t.status,
                          "called_at": t.called_at.isoformat() if t.called_at else None} if t else None),
         })
