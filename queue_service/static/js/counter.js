@@ -160,31 +160,42 @@
     if (!board || board.office !== office) { return; }
     state.board = board;
     var bc = myBoardCounter();
-    if (bc && bc.current) {
-      var c = bc.current;
-      if (!state.current || state.current.id !== c.id || state.current.status !== c.status) {
-        state.current = { id: c.id, code: c.code, service: c.service, status: c.status, called_at: c.called_at };
-      }
-    } else if (bc) {
-      state.current = null;
+    if (bc) {
+      var c = bc.current, cur = state.current;
+      /* Pushes are not ordered with this tab's own answers: a board built before the last command can arrive
+         after its answer. When it says otherwise than the console knows, read the counter afresh rather than
+         going back to an older state (another tab's command is read the same way). */
+      if (c ? (!cur || cur.id !== c.id || cur.status !== c.status) : !!cur) { resyncSoon(); }
     }
     render();
   }
 
   function applyTicket(t) {
     if (!t) { return; }
+    var cur = state.current;
     if (t.counter && t.counter.id === counterId && (t.status === "called" || t.status === "serving")) {
-      state.current = t;
-    } else if (state.current && state.current.id === t.id) {
-      state.current = null;
+      if (!cur || cur.id !== t.id || cur.status !== t.status) { resyncSoon(); }
+    } else if (cur && cur.id === t.id) {
+      state.current = null;  /* this ticket left the counter: final, never stale */
+      render();
     }
-    render();
   }
 
+  /* A read of the counter started before a command was sent (or while one is on its way) is older than
+     that command's answer: it is dropped, and read again once the command is done. */
+  var epoch = 0, resyncTimer = null;
   function resync() {
+    if (busy) { resyncSoon(); return Promise.resolve(); }  /* a read beside a command may miss or precede it */
+    var started = epoch;
     return Adminduk.getJSON("/counter/" + counterId + "/state").then(function (r) {
-      if (r.ok && r.data) { state.board = r.data.board; state.current = r.data.current; render(); }
+      if (!(r.ok && r.data)) { return; }
+      if (busy || started !== epoch) { resyncSoon(); return; }
+      state.board = r.data.board; state.current = r.data.current; render();
     });
+  }
+  function resyncSoon() {
+    if (resyncTimer) { return; }
+    resyncTimer = setTimeout(function () { resyncTimer = null; resync(); }, 150);
   }
 
   /* A button or its key. "call next" on a ticket only called (never started) asks first: the citizen was not
@@ -221,7 +232,7 @@
   }
 
   function send(action, url, body, cur, targetName) {
-    busy = true; render();
+    busy = true; epoch += 1; render();
     Adminduk.postJSON(url, body).then(function (r) {
       busy = false;
       if (!r.ok) {
