@@ -10,11 +10,11 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from queue_service.domain.clock import local_time, zone_abbreviation
+from queue_service.clock import now
 from queue_service.extensions import db
 from queue_service.models import Ticket
 from queue_service.services.tickets import position_of, ticket_payload
 from queue_service.services.waits import estimate_ticket
-from queue_service.web.helpers import now
 
 bp = Blueprint("status", __name__)
 
