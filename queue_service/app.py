@@ -140,11 +140,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    from queue_service.web import counter, display, status, voice
+    from queue_service.web import counter, display, estimates, status, voice
     app.register_blueprint(counter.bp)
     app.register_blueprint(display.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(estimates.bp)
     _features(app)
 
     # --- background jobs and sockets

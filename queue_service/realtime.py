@@ -290,7 +290,7 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
     from queue_service.domain.eta import service_call_order
     from queue_service.extensions import db
     from queue_service.models import Office, Ticket
-    from queue_service.services.waits import build_snapshot, estimate_snapshot
+    from queue_service.services.waits import build_snapshot, estimate_snapshot_full
 
     if only_changed and not status_pages_listening():
         # this process holds every connection and no status page listens: nothing to do (not even the
@@ -309,26 +309,57 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
             return 0
         rows = session.execute(select(Ticket.id, Ticket.token, Ticket.code).where(
             Ticket.id.in_([w.id for w in snapshot.waiting]), Ticket.status == "waiting")).all()
-    if only_changed and not current_app.config.get("MESSAGE_QUEUE"):
+        office_id = office.id
+    listening = None
+    if not current_app.config.get("MESSAGE_QUEUE"):
         # one process: it holds every connection, so skip the estimate when none of these tickets' pages listens
         listening = _rooms_with_members()
-        if listening is not None and not any(ticket_room(token) in listening for _, token, _ in rows):
+        if only_changed and listening is not None and not any(ticket_room(token) in listening for _, token, _ in rows):
             return 0
-    estimates = _cpu_bound(estimate_snapshot, snapshot)
+    full = _cpu_bound(estimate_snapshot_full, snapshot)
+    estimates = {tid: None if e is None else e.as_dict() for tid, e in full.items()}
     positions = {tid: i for ids in service_call_order(snapshot).values() for i, tid in enumerate(ids)}
     app_id = id(current_app._get_current_object())
     sent = 0
     if len(_sent) > 20_000:
         _sent.clear()
+    shown = []
+    services = {w.id: w.service_id for w in snapshot.waiting}
     for tid, token, code in rows:
         figures = (positions.get(tid), estimates.get(tid))
+        if listening is not None and ticket_room(token) in listening and full.get(tid) is not None:
+            shown.append((tid, services[tid], full[tid]))
         if only_changed and _sent.get((app_id, tid)) == figures:
             continue
         _sent[(app_id, tid)] = figures
         socketio.emit("ticket_updated", {"id": tid, "code": code, "status": "waiting", "position": figures[0],
                                          "estimate": figures[1]}, to=ticket_room(token))
         sent += 1
+    if shown:
+        _record_pushed(office_id, shown, snapshot.now)
     return sent
+
+
+def _record_pushed(office_id: int, shown: list, at) -> None:
+    """Keep the estimates live status pages show in the record (``services.waits``), thinned to one per
+    ticket in ``RECORD_INTERVAL_S``; only where this process knows a page is connected (one process, no
+    message queue). Checked in a read first, so that a run with nothing due takes no write lock."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from queue_service.db import is_lock_error, write_apart
+    from queue_service.extensions import db
+    from queue_service.services.waits import due_for_record, record_estimates
+    try:
+        with sqlite_begin("deferred"), Session(db.engine) as session:
+            due = due_for_record(session, [tid for tid, _, _ in shown], at, "push")
+        if due:
+            entries = [e for e in shown if e[0] in due]
+            write_apart(db.engine, lambda session: record_estimates(session, office_id, entries, at, "push"))
+    except OperationalError as exc:
+        if not is_lock_error(exc):
+            raise
+        log.info("pushed wait estimates not recorded: database busy")
 
 
 def _cpu_bound(fn, *args):

@@ -15,6 +15,7 @@ from queue_service.models.core import (
     TicketEvent,
     TicketSequence,
     User,
+    WaitEstimate,
     counter_services,
     user_offices,
 )
@@ -22,5 +23,6 @@ from queue_service.models.voice import VoiceClip
 
 __all__ = [
     "Base", "UTCDateTime", "ApiToken", "Counter", "Device", "FormNonce", "JobLease", "LoginFailure", "Office", "Service",
-    "Setting", "Ticket", "TicketEvent", "TicketSequence", "User", "VoiceClip", "counter_services", "user_offices",
+    "Setting", "Ticket", "TicketEvent", "TicketSequence", "User", "VoiceClip", "WaitEstimate", "counter_services",
+    "user_offices",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -112,6 +113,9 @@ class Counter(Base):
     #: COUNTER_AWAY_SECONDS is closed by the ``counter-away`` job (the clerk shut the browser without
     #: "Tutup loket")
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the clerk is on a break until then ("Istirahat sampai 13:00"): wait estimates count the counter back
+    #: from then, and the ``counter-away`` job leaves it open meanwhile. Ended by "Kembali", a call, or closing
+    break_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     office: Mapped[Office] = relationship(back_populates="counters")
     services: Mapped[list[Service]] = relationship(secondary=counter_services, back_populates="counters",
@@ -258,6 +262,11 @@ class TicketEvent(Base):
     """Append-only audit trail of everything done to a ticket."""
 
     __tablename__ = "ticket_event"
+    __table_args__ = (
+        # the wait estimates' history: recent no-shows (call -> no_show occupations), each counter's last act
+        Index("ix_ticket_event_action_at", "action", "at"),
+        Index("ix_ticket_event_counter_at", "counter_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
@@ -266,6 +275,38 @@ class TicketEvent(Base):
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id", ondelete="SET NULL"), nullable=True)
     detail: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WaitEstimate(Base):
+    """A wait estimate shown to a citizen (kiosk screen and printed ticket, status page): the replay's own
+    figures and the range shown, in minutes. Once the ticket is called, its first call after ``shown_at``
+    gives the actual wait: the record the ranges are calibrated on, and the managers' accuracy page."""
+
+    __tablename__ = "wait_estimate"
+    __table_args__ = (
+        CheckConstraint("source IN ('issue', 'status', 'push')", name="source"),
+        Index("ix_wait_estimate_office_shown", "office_id", "shown_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    #: the service the ticket waited for when the estimate was shown
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: issue (kiosk screen + printed ticket), status (the status page), push (a live update of it)
+    source: Mapped[str] = mapped_column(String(8))
+    #: people ahead in the service's order
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: the replay's own figures (minutes): what the calibration learns from
+    model_mean: Mapped[float] = mapped_column(Float)
+    model_p10: Mapped[float] = mapped_column(Float)
+    model_p50: Mapped[float] = mapped_column(Float)
+    model_p90: Mapped[float] = mapped_column(Float)
+    #: what the citizen saw: "sekitar <minutes> menit (<low>-<high> menit)"
+    minutes: Mapped[int] = mapped_column(Integer)
+    low: Mapped[int] = mapped_column(Integer)
+    high: Mapped[int] = mapped_column(Integer)
 
 
 class Setting(Base):

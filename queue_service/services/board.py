@@ -1,8 +1,9 @@
 """What the live screens show, in one payload: the ``queue_changed`` event and the screens' resync.
 
-``queue_overview``: waiting counts per service, each counter's current call, the last calls (the API's
-``GET .../queue``). ``office_board`` = that plus, per counter, the current ticket's id and priority and today's
-served count and mean service time, so a counter console or a display can redraw from this payload alone.
+``queue_overview``: waiting counts per service, each counter's current call and, while its clerk is on one,
+its break (``{"until", "local"}``), the last calls (the API's ``GET .../queue``). ``office_board`` = that plus,
+per counter, the current ticket's id and priority and today's served count and mean service time, so a counter
+console or a display can redraw from this payload alone.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from queue_service.domain import status as st
 from queue_service.domain.clock import as_utc, office_day
 from queue_service.domain.speech import announcement, announcement_parts
 from queue_service.models import Office, Ticket
+from queue_service.services.presence import break_info
 
 
 def counter_stats(session: Session, office: Office, now: datetime) -> dict[int, dict]:
@@ -85,6 +87,7 @@ def _overview(session: Session, office: Office, day, current: dict[int, Ticket])
         counters.append({
             "id": c.id, "number": c.number, "name": c.name, "active": c.active,
             "services": [s.code for s in c.services],
+            "break": break_info(c, office.timezone),
             "current": ({"code": t.code, "service": t.service.code, "status": t.status,
                          "called_at": t.called_at.isoformat() if t.called_at else None} if t else None),
         })

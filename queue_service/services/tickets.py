@@ -269,8 +269,9 @@ def _call_statement(dialect: str, ranked: bool):
 
 
 _CALL = {(d, r): _call_statement(d, r) for d in ("postgresql", "sqlite") for r in (False, True)}
+# a call is a sign of life, and ends the counter's break if it was on one
 _COUNTER_TOUCH = (update(Counter.__table__).where(Counter.__table__.c.id == bindparam("p_id"))
-                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now")))
+                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now"), break_until=None))
 _seq = TicketSequence.__table__.c
 _STREAK_WHERE = ((_seq.office_id == bindparam("p_office_id")) & (_seq.series == bindparam("p_series"))
                  & (_seq.service_day == bindparam("p_day")))

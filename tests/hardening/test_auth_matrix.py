@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     ("counter.console", "GET"): STAFF | only("other_clerk", "other_manager"),
     ("counter.state", "GET"): STAFF, ("counter.close", "POST"): STAFF,
     ("counter.heartbeat", "POST"): STAFF,
+    ("counter.start_break", "POST"): STAFF, ("counter.end_break", "POST"): STAFF,
     # display screen
     ("display.screen", "GET"): only("display") | STAFF,
     # printers page (lists the caller's own offices' printers), reprints and the ticket preview
@@ -82,6 +83,8 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     ("stock_api.api_turned_away", "POST"): only("kiosk") | STAFF,
     # manager pages (the dashboard lists the caller's own offices)
     ("manager.dashboard", "GET"): MANAGERS | only("other_manager"),
+    # how good the wait estimates were (the picker lists the caller's own offices)
+    ("estimates.pick", "GET"): MANAGERS | only("other_manager"), ("estimates.office_page", "GET"): MANAGERS,
     ("manager.office_page", "GET"): MANAGERS, ("manager.ledger", "GET"): MANAGERS,
     ("manager.ledger_csv", "GET"): MANAGERS, ("manager.stock_form", "GET"): MANAGERS,
     ("manager.stock_form", "POST"): MANAGERS, ("manager.acknowledge", "POST"): MANAGERS,

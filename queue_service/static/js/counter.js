@@ -305,5 +305,81 @@
   heartbeat();  // at once: a counter left open yesterday must not be closed as away in the next minute
   window.setInterval(heartbeat, 60000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { heartbeat(); } });
+
+  /* ---- breaks ("Istirahat sampai 13:00"): the dialog, "Kembali", the banner. A block of its own. ----
+     The dialog is a modal <dialog> (focus moves in, Esc closes, focus returns to its button); the forms post
+     without JavaScript too. While it is open the console's letter shortcuts are off. */
+  (function breaks() {
+    var panel = document.getElementById("break-panel");
+    var dialog = document.getElementById("break-dialog");
+    if (!panel || !dialog || typeof dialog.showModal !== "function") { return; }
+    var form = document.getElementById("break-form"), input = document.getElementById("break-until");
+    var opener = document.getElementById("break-open"), cancel = document.getElementById("break-cancel");
+    var resume = document.getElementById("resume-form"), status = document.getElementById("break-status");
+    var error = document.getElementById("break-error"), others = document.getElementById("break-others");
+
+    function show(info) {
+      state.counter["break"] = info || null;
+      panel.setAttribute("data-on-break", info ? "true" : "false");
+      setText(status, info ? T.break_until.replace("{t}", info.local) : "");
+      resume.hidden = !info;
+      opener.hidden = !!info;
+    }
+
+    function fromBoard(board) {
+      if (!board || board.office !== office) { return; }
+      var mine = (board.counters || []).filter(function (c) { return c.id === counterId; })[0];
+      if (mine) {
+        var b = mine["break"] || null, cur = state.counter["break"] || null;
+        if (!b !== !cur || (b && cur && b.until !== cur.until)) { show(b); }
+      }
+      var away = (board.counters || []).filter(function (c) { return c.id !== counterId && c["break"]; });
+      setText(others, away.length ? T.others_on_break + " " + away.map(function (c) {
+        return T.counter + " " + c.number + " " + T.until_short + " " + c["break"].local;
+      }).join(", ") : "");
+    }
+
+    function open() {
+      error.textContent = "";
+      input.value = input.getAttribute("data-default") || input.value;
+      dialog.showModal();
+      input.focus();
+    }
+
+    opener.addEventListener("click", open);
+    cancel.addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () { if (!opener.hidden) { opener.focus(); } });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      Adminduk.postJSON(form.getAttribute("action"), { until: input.value }).then(function (r) {
+        if (!r.ok) { error.textContent = (r.data && r.data.message) || T.failed; input.focus(); return; }
+        show(r.data["break"]);
+        dialog.close();
+        say(r.data.message);
+        resume.querySelector("button").focus();
+      }, function () { error.textContent = T.failed; });
+    });
+    resume.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      Adminduk.postJSON(resume.getAttribute("action"), {}).then(function (r) {
+        if (!r.ok) { say(T.failed + ": " + ((r.data && r.data.message) || r.status)); return; }
+        show(null);
+        say(r.data.message);
+        opener.focus();
+      }, function () { say(T.failed); });
+    });
+    /* capture phase: runs before the console's own shortcuts, and keeps them off while the dialog is open */
+    document.addEventListener("keydown", function (ev) {
+      if (dialog.open) { ev.stopPropagation(); return; }
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) { return; }
+      var tag = (ev.target && ev.target.tagName) || "";
+      if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
+      if ((ev.key || "").toLowerCase() === "b" && !opener.hidden) { ev.preventDefault(); ev.stopPropagation(); open(); }
+    }, true);
+    if (typeof socket !== "undefined" && socket) { socket.on("queue_changed", fromBoard); }
+    fromBoard(state.board);
+  })();
+  /* ---- end of breaks ---- */
+
   render();
 })();

@@ -45,6 +45,17 @@
     return s ? (s.name[lang] || s.name.id) : code;
   }
 
+  /* ---- counters on a break: "Loket 3 istirahat sampai 13:00" */
+  function renderBreaks() {
+    var line = document.getElementById("breaks-line");
+    if (!line) { return; }
+    var away = (board.counters || []).filter(function (c) {
+      return c["break"] && (!filter.counters.length || filter.counters.indexOf(c.number) >= 0);
+    });
+    var text = away.map(function (c) { return T.counter + " " + c.number + " " + T.on_break + " " + c["break"].local; }).join(" · ");
+    if (line.textContent !== text) { line.textContent = text; }
+  }
+
   /* ---- waiting tiles: 1 row up to 6 services, then 2, 3 and 4 rows (20 services); beyond 20, pages */
   var page = 0, pageTimer = null;
 
@@ -104,7 +115,7 @@
     el.recent.replaceChildren(rows);
   }
 
-  function renderBoard() { renderWaiting(); renderRecent(); }
+  function renderBoard() { renderBreaks(); renderWaiting(); renderRecent(); }
 
   function applyBoard(b) {
     if (!b || b.office !== cfg.office.code) { return; }
