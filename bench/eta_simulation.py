@@ -8,6 +8,8 @@ sampai 12:45") and ``services.waits`` - the estimate each citizen is shown at th
 production builds it (``build_snapshot`` from the database, the replay, the range calibrated on the record)
 and recorded as production records it; at the ticket's first call the actual wait is known.
 
+Reason: one subject, one benchmark script (model of the office day, driver of the real services, report).
+
 The hard cases, every day:
 
 * about 500 citizens (400-600), a crowd of ~50 at the door at opening, a morning peak and a tail until 14:00;
