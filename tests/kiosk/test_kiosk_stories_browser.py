@@ -158,3 +158,63 @@ def test_kiosk_ticket_screens_are_accessible(live_server, browser):
         assert page.text_content("#ticket [data-countdown]").startswith("The screen goes back to the start in")
     finally:
         context.close()
+
+
+def _kiosk_prints_to(s, uri):
+    from queue_service.models import Device
+    s.app.config.update(PRINTER_TCP_ALLOW_LOCAL=True, PRINTER_TCP_PORTS=["1024-65535"])
+    with s.app.app_context():
+        kiosk = db.session.scalar(select(Device).where(Device.kind == "kiosk"))
+        kiosk.printer_uri = uri
+        db.session.commit()
+        db.session.remove()
+
+
+def _run_print_worker(s):
+    from printjobs import worker
+    with s.app.app_context():
+        assert worker.process_due_jobs(s.app) >= 1
+        db.session.remove()
+
+
+def test_the_print_outcome_comes_over_the_socket(live_server, browser):
+    """print_done / print_failed were emitted to the kiosks and nobody listened, while the page read its job every
+    second. The job reads are blocked here once the ticket is on screen: only the push can tell the outcome."""
+    from tests.printers.conftest import TcpPrinter, PAPER_OUT
+
+    s = live_server
+    _setup(s)
+    printer = TcpPrinter().start()
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, bypass_csp=True)  # (axe)
+    try:
+        _kiosk_prints_to(s, printer.uri)
+        page, errors = _kiosk(s, context)
+        page.wait_for_selector("body[data-live=true]", timeout=10_000)
+        reads: list[str] = []
+        page.on("request", lambda r: reads.append(r.url) if "/api/v1/print-jobs/" in r.url else None)
+        with page.expect_response(lambda r: "/api/v1/print-jobs/" in r.url):
+            page.click(".service[data-service=REKAM]")  # the job is read once as it is followed
+        page.wait_for_selector("#ticket:not([hidden])")
+        assert page.text_content("#ticket-print") == "Tiket sedang dicetak…"
+        page.route("**/api/v1/print-jobs/**", lambda route: route.abort())
+        _run_print_worker(s)
+        assert len(printer.wait_printed(1)) == 1
+        page.wait_for_selector("#ticket.print-ok")
+        assert page.text_content("#ticket-print") == "Silakan ambil tiket Anda."
+        assert len(reads) == 1, reads  # no polling while the socket is up
+
+        # paper out: the printer says so before the job, and the kiosk hears it at once
+        printer.paper = PAPER_OUT
+        page.click("#ticket [data-close]")
+        page.wait_for_selector("#ticket", state="hidden")
+        page.click(".service[data-service=KK]")
+        page.wait_for_selector("#ticket:not([hidden])")
+        _run_print_worker(s)
+        page.wait_for_selector("#ticket.print-failed")
+        assert page.text_content("#ticket-print") == "Kertas habis — silakan foto layar ini"
+        assert_accessible(page, artifact="a11y-kiosk-paper-out")
+        assert not [e for e in errors if not e.startswith("Failed to load resource")
+                    and "ERR_FAILED" not in e], errors
+    finally:
+        context.close()
+        printer.stop()

@@ -204,7 +204,7 @@
     } else {
       $("ticket-print").textContent = S.printing;
       scheduleReset(cfg.resetSeconds);
-      poll(job.id, Date.now());
+      follow(job.id);
     }
   }
 
@@ -214,27 +214,41 @@
     scheduleReset(cfg.failedResetSeconds);
   }
 
-  /* Follow the print job until it is sent or has failed; a job still waiting after 8 s is a
-     problem for the citizen in front of the kiosk, so the screen says so (and keeps polling). */
-  function poll(id, started) {
+  /* Follow the print job until it is sent or has failed. The outcome comes over the kiosk's socket
+     (print_done / print_failed to the office's kiosks); the job is read once when followed and on every
+     reconnect (it may have finished before we listened), and read every 2 s only while the socket is down.
+     A job still waiting after 8 s is a problem for the citizen in front of the kiosk, so the screen says so. */
+  var watched = null;  /* {id, started} of the job on screen */
+  function follow(id) {
+    watched = { id: id, started: Date.now() };
+    readJob(id);
+    pollTimer = setTimeout(function stuck() {
+      if (!watched || watched.id !== id || $("ticket").hidden) { return; }
+      if (!$("ticket").classList.contains("print-failed")) { printFailed(S.printer_problem); }
+      if (!live) { readJob(id); }
+      pollTimer = setTimeout(stuck, 2000);
+    }, 8000);
+  }
+
+  function jobOutcome(id, st, errorKind) {
+    if (!watched || watched.id !== id || $("ticket").hidden) { return; }
+    if (st === "sent") {
+      watched = null;
+      if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+      $("ticket-print").textContent = S.printed;
+      $("ticket").classList.remove("print-failed");
+      $("ticket").classList.add("print-ok");
+    } else if (st === "held" || errorKind === "paper_out") {
+      printFailed(S.paper_out);
+    } else if (st === "failed") {
+      printFailed(S.printer_problem);
+    }
+  }
+
+  function readJob(id) {
     Adminduk.getJSON(cfg.printUrl + id).then(function (res) {
-      if ($("ticket").hidden) { return; }
-      var st = res.ok && res.data ? res.data.status : null;
-      if (st === "sent") {
-        $("ticket-print").textContent = S.printed;
-        $("ticket").classList.remove("print-failed");
-        $("ticket").classList.add("print-ok");
-        return;
-      }
-      if (st === "held" || (res.data && res.data.error_kind === "paper_out")) {
-        printFailed(S.paper_out);
-      } else if (st === "failed" || Date.now() - started > 8000) {
-        printFailed(S.printer_problem);
-      }
-      pollTimer = setTimeout(function () { poll(id, started); }, 1000);
-    }).catch(function () {
-      pollTimer = setTimeout(function () { poll(id, started); }, 2000);
-    });
+      if (res.ok && res.data) { jobOutcome(id, res.data.status, res.data.error_kind); }
+    }, function () { /* the socket or the next read will tell */ });
   }
 
   /* ------------------------------------------------------------ state refresh */
@@ -333,9 +347,15 @@
 
   if (window.io) {
     var socket = window.io({ transports: ["websocket", "polling"] });
-    socket.on("connect", function () { live = true; document.body.setAttribute("data-live", "true"); refreshState(); });
+    socket.on("connect", function () {
+      live = true; document.body.setAttribute("data-live", "true"); refreshState();
+      if (watched) { readJob(watched.id); }
+    });
     socket.on("disconnect", function () { live = false; document.body.removeAttribute("data-live"); });
     socket.on("queue_changed", applyBoard);
+    ["print_done", "print_failed"].forEach(function (name) {
+      socket.on(name, function (p) { if (p) { jobOutcome(p.job_id, p.status, p.error_kind); } });
+    });
   }
 
   setInterval(function () {
