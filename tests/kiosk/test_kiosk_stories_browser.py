@@ -180,7 +180,7 @@ def _run_print_worker(s):
 def test_the_print_outcome_comes_over_the_socket(live_server, browser):
     """print_done / print_failed were emitted to the kiosks and nobody listened, while the page read its job every
     second. The job reads are blocked here once the ticket is on screen: only the push can tell the outcome."""
-    from tests.printers.conftest import TcpPrinter, PAPER_OUT
+    from tests.plugins.printer import TcpPrinter, PAPER_OUT
 
     s = live_server
     _setup(s)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import select
-import socket
 import threading
 import time
 import warnings
@@ -19,122 +18,11 @@ from printers.escpos_render import render_bytes
 from printers.printing import print_ticket, send_bytes
 from printers.profiles import get_profile
 from printers.status import query_status
+from tests.plugins.printer import OFFLINE, PAPER_NEAR_END, PAPER_OUT, free_port
 from tests.plugins.servers import require_module
 
 from .test_layout import URL, ticket
 from .test_render import decode_qr, native_qr_payload, raster_images
-
-ONLINE = 0x12  # DLE EOT 1: bit 3 clear
-OFFLINE = 0x1A  # bit 3 set
-PAPER_OK, PAPER_NEAR_END, PAPER_OUT = 0x12, 0x1E, 0x72  # DLE EOT 4 (python-escpos' masks)
-
-
-class FakePrinter:
-    """A TCP 'printer' on an ephemeral port that records every byte it receives.
-
-    It answers real-time status queries (DLE EOT 1 / DLE EOT 4) that come before the job, like
-    an Epson does; ``mode="silent"`` accepts connections but never reads nor answers.
-    """
-
-    def __init__(self, *, online: int = ONLINE, paper: int = PAPER_OK, mode: str = "normal") -> None:
-        self.online, self.paper, self.mode = online, paper, mode
-        self.srv = socket.create_server(("127.0.0.1", 0))
-        self.port = self.srv.getsockname()[1]
-        self.uri = f"tcp://127.0.0.1:{self.port}"
-        self.connections: list[bytearray] = []
-        self.queries: list[bytes] = []
-        self._stop = threading.Event()
-        self._conns: list[socket.socket] = []
-        self._ended = threading.Condition()
-        self.ended = 0  # connections the client closed (everything it sent has arrived)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def received(self) -> bytes:
-        return b"".join(bytes(c) for c in self.connections)
-
-    def _serve(self) -> None:
-        self.srv.settimeout(0.05)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.srv.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self._conns.append(conn)
-            buf = bytearray()
-            self.connections.append(buf)
-            if self.mode != "silent":
-                threading.Thread(target=self._handle, args=(conn, buf), daemon=True).start()
-
-    def _handle(self, conn: socket.socket, buf: bytearray) -> None:
-        conn.settimeout(0.05)
-        status_phase, pos = True, 0
-        while not self._stop.is_set():
-            try:
-                chunk = conn.recv(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            if not chunk:
-                with self._ended:
-                    self.ended += 1
-                    self._ended.notify_all()
-                return
-            buf.extend(chunk)
-            while status_phase and len(buf) - pos >= 3:
-                if buf[pos:pos + 2] != b"\x10\x04":
-                    status_phase = False
-                    break
-                n = buf[pos + 2]
-                self.queries.append(bytes(buf[pos:pos + 3]))
-                conn.sendall(bytes([self.online if n == 1 else self.paper]))
-                pos += 3
-
-    def wait_closed(self, connections: int = 1, timeout: float = 10.0) -> bytes:
-        """The handshake before asserting that nothing (more) arrived: wait until the client has closed
-        ``connections`` connections; then every byte it sent is in ``received``."""
-        with self._ended:
-            assert self._ended.wait_for(lambda: self.ended >= connections, timeout), (
-                f"the client closed {self.ended} of {connections} connection(s)")
-        return self.received
-
-    def wait_for(self, nbytes: int, timeout: float = 3.0) -> bytes:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < nbytes and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self.received
-
-    def close(self) -> None:
-        self._stop.set()
-        for c in self._conns:
-            c.close()
-        self.srv.close()
-        self._thread.join(2)
-
-
-@pytest.fixture
-def fake_printer():
-    printers = []
-
-    def make(**kw) -> FakePrinter:
-        p = FakePrinter(**kw)
-        printers.append(p)
-        return p
-
-    yield make
-    for p in printers:
-        p.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 # --- TCP: real bytes ------------------------------------------------------------------------
 
