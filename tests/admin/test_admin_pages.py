@@ -1,5 +1,7 @@
 """Administration pages through the test client: CRUD of every entity, validation errors shown next
-to the field with nothing stored, roles and office isolation, one-time device and API tokens."""
+to the field with nothing stored, roles and office isolation, one-time device and API tokens.
+
+Reason: one subject (the administration pages as a browser posts them), sharing the form helpers at the top."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,9 @@
 """Real PostgreSQL / Redis servers for the test session, and helpers for server processes.
 
+Reason: one subject, the real servers the suite starts and stops (clusters, Redis, app processes, the
+skip-or-fail switch); its fixtures share the process and port helpers below, and splitting them would only
+spread that plumbing over several plugins.
+
 Fixtures (session scope unless said otherwise):
 
 ``postgres_server``
