@@ -1,0 +1,19 @@
+"""Fixtures of the bookings tests: the demo office with bookings switched on for two services."""
+from __future__ import annotations
+
+import bookings.models  # noqa: F401  (registers the tables before the apps create them)
+import queue_service.models.calendar  # noqa: F401
+from tests.conftest import MONDAY_0800_WIB, seed  # noqa: F401
+
+
+def enable(session, service, **kw):
+    from bookings.models import BookingService
+
+    row = session.get(BookingService, service.id) or BookingService(service_id=service.id)
+    values = dict(enabled=True, slot_minutes=60, capacity=20, walkin_share=0.3, overrides="", breaks="",
+                  min_days_ahead=0, max_days_ahead=14, cutoff_minutes=30, remote_enabled=False, version=0)
+    values.update(kw)
+    for k, v in values.items():
+        setattr(row, k, v)
+    session.add(row)
+    return row
