@@ -14,11 +14,13 @@ Expected on hand at the start of day D::
                - per_card x bookings today .. D-1
 
 and the bookings of D must fit in it above the reserve: ``slack(D) = on_hand(D) - reserve -
-per_card x booked(D) >= 0``. A booking on D also lowers ``on_hand`` of every later day, so the places
-left on D are the lowest slack of D and of every later day that already holds bookings (a booking
-today must not take the blanks promised to Friday's citizens)::
+per_card x booked(D) >= 0``. A booking on D may also lower ``on_hand`` of every later day, so the places
+left on D are bounded by the slack of every later day that already holds bookings (a booking today must
+not take the blanks promised to Friday's citizens) - except where it only takes the place of a walk-in
+the forecast expects that day anyway (``room[D]``: when bookings displace walk-in demand, see
+:func:`walkin_before`, a booking within the day's expected demand uses no extra blank)::
 
-    left(D) = floor(min(slack(X) for X = D and every X > D with booked(X) > 0) / per_card), at least 0
+    left(D) = floor(min(slack(D), min(slack(X) + room(D) for X > D with booked(X) > 0)) / per_card), >= 0
 
 ``balance`` is the balance now; ``booked`` holds the bookings not served yet (today: those still to
 come); ``walkin_before[D]`` the walk-ins' consumption from now until D, which the caller builds with
@@ -76,10 +78,11 @@ def expected_on_hand(day: date, *, today: date, balance: float, deliveries: Iter
 
 def bookable_blanks(days: Sequence[date], *, today: date, balance: float, reserve: int = 0, per_card: int = 1,
                     deliveries: Iterable[Delivery] = (), walkin_before: Mapping[date, float],
-                    booked: Mapping[date, int]) -> dict[date, BlankCap]:
+                    booked: Mapping[date, int], room: Mapping[date, float] | None = None) -> dict[date, BlankCap]:
     """Bookings each of ``days`` still allows. ``walkin_before`` must hold every day asked and every
     later day that holds bookings (a day missing from it counts no walk-ins: build it with
-    :func:`walkin_before` over the whole booking horizon)."""
+    :func:`walkin_before` over the whole booking horizon). ``room``: per day, the expected walk-in
+    demand a booking may take the place of (:func:`displaceable`; none when bookings add to demand)."""
     if per_card < 1:
         raise ValueError("per_card must be >= 1")
     if reserve < 0:
@@ -98,7 +101,8 @@ def bookable_blanks(days: Sequence[date], *, today: date, balance: float, reserv
             out[day] = BlankCap(day, 0, 0.0, 0.0, NO_BLANKS)
             continue
         on_hand, own = slack(day)
-        lowest = min([own] + [slack(x)[1] for x in held if x > day])
+        credit = max(0.0, float((room or {}).get(day, 0.0)))
+        lowest = min([own] + [slack(x)[1] + credit for x in held if x > day])
         left = max(0, math.floor(lowest / per_card + 1e-9))
         out[day] = BlankCap(day, left, on_hand, lowest, None if left > 0 else NO_BLANKS)
     return out
@@ -143,6 +147,21 @@ def walkin_before(dates: Sequence[date], paths: np.ndarray, *, today: date, book
         else:
             raise ValueError(f"{d} is beyond the forecast ({dates[0] if len(dates) else today}..)")
     return out
+
+
+def displaceable(dates: Sequence[date], paths: np.ndarray, *, booked: Mapping[date, int], per_card: int = 1,
+                 quantile: float = DEFAULT_QUANTILE, used_today: float = 0.0) -> dict[date, float]:
+    """Per day, the walk-in demand a new booking takes the place of (so it uses no extra blank): the
+    low end (``1 - quantile``) of the day's forecast demand, less what bookings already take. Pairs with
+    ``walkin_before(..., displace=True)``."""
+    paths = np.asarray(paths, dtype=float)
+    if paths.ndim != 2 or paths.shape[1] != len(dates):
+        raise ValueError("paths must be n_paths x len(dates)")
+    daily = paths.copy()
+    if len(dates):
+        daily[:, 0] = np.maximum(daily[:, 0] - float(used_today), 0.0)
+    low = np.quantile(daily, 1.0 - quantile, axis=0) if daily.shape[0] else np.zeros(len(dates))
+    return {d: max(0.0, float(low[i]) - per_card * booked.get(d, 0)) for i, d in enumerate(dates)}
 
 
 def promised_from_stock(*, today: date, booked: Mapping[date, int], deliveries: Iterable[Delivery] = (),

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bookings.availability import Cap, DayAvailability, day_availability
@@ -24,8 +24,9 @@ from queue_service.domain.clock import office_day
 from queue_service.models import Office, Service
 from queue_service.services.calendar import office_calendar
 
-#: (session, service, days asked, bookings held per day over the horizon, now) -> {day: Cap}
-CapProvider = Callable[[Session, Service, Sequence[date], Mapping[date, int], datetime], Mapping[date, Cap]]
+#: (session, service, days asked, bookings not served yet per day over the horizon, now)
+#: -> {day: Cap or (left, reason, detail)} (plain tuples: a provider need not import this feature)
+CapProvider = Callable[[Session, Service, Sequence[date], Mapping[date, int], datetime], Mapping]
 
 
 @dataclass
@@ -95,13 +96,31 @@ def caps_for(session: Session, service: Service, days: Sequence[date], now: date
     """Every provider's caps for ``days``; they see the bookings held from today to ``horizon_end``."""
     if not env.caps or not days:
         return {}
-    today = min(days[0], office_day(now, service.office.timezone))
-    held = day_counts(session, service.id, today, horizon_end)
+    held = held_bookings(session, service, now, horizon_end)
     out: dict[date, list[Cap]] = defaultdict(list)
     for provider in env.caps:
         for day, cap in (provider(session, service, list(days), held, now) or {}).items():
-            out[day].append(cap)
+            out[day].append(cap if isinstance(cap, Cap) else Cap(*cap))
     return out
+
+
+def held_bookings(session: Session, service: Service, now: datetime, end: date) -> dict[date, int]:
+    """Bookings not served yet per day from today to ``end``: later days' counters, and today's bookings
+    still to come or checked in and not finished (a finished one took its blank off the ledger)."""
+    from bookings.models import Booking
+    from queue_service.domain import status as st
+    from queue_service.models import Ticket
+
+    today = office_day(now, service.office.timezone)
+    held = {d: n for d, n in day_counts(session, service.id, today + timedelta(days=1), end).items() if n > 0}
+    waiting = session.scalar(select(func.count(Booking.id)).outerjoin(Ticket, Ticket.id == Booking.ticket_id).where(
+        Booking.service_id == service.id, Booking.day == today,
+        (Booking.status == "booked") | ((Booking.status == "checked_in")
+                                        & Ticket.status.in_([st.Status.WAITING, st.Status.CALLED,
+                                                             st.Status.SERVING])))) or 0
+    if waiting:
+        held[today] = waiting
+    return held
 
 
 def availability(session: Session, *, office: Office, service: Service, settings: BookingService,

@@ -15,6 +15,7 @@ from inventory.booking_cap import (
     NO_BLANKS,
     Delivery,
     bookable_blanks,
+    displaceable,
     expected_on_hand,
     promised_from_stock,
     walkin_before,
@@ -107,6 +108,49 @@ def test_accepting_only_where_a_place_is_left_never_breaks_a_promise(attempts, b
         on_hand = expected_on_hand(day, today=WED, balance=balance, deliveries=deliveries,
                                    walkin_before=walkin, booked=booked)
         assert on_hand - reserve - n >= 0, (day, on_hand, n)
+
+
+def test_a_booking_within_the_days_expected_demand_does_not_touch_later_promises():
+    # Friday is fully promised; a Thursday booking that takes the place of one of Thursday's 30 expected
+    # walk-ins uses no extra blank, so Thursday stays open up to that room
+    c = caps({FRI: 30})
+    assert c[THU].left == 0
+    with_room = bookable_blanks([THU], today=WED, balance=100, reserve=10, walkin_before=WALKIN,
+                                booked={FRI: 30}, room={THU: 12})
+    assert with_room[THU].left == 12
+
+
+@settings(max_examples=300, deadline=None)
+@given(attempts=hs.lists(hs.integers(0, 5), max_size=60), balance=hs.integers(0, 40),
+       reserve=hs.integers(0, 5), demand=hs.lists(hs.integers(0, 6), min_size=6, max_size=6))
+def test_with_displacement_accepting_where_a_place_is_left_never_breaks_a_promise(attempts, balance, reserve,
+                                                                                  demand):
+    """Bookings take the place of expected walk-ins (consumption on a day = max(demand, bookings)):
+    accepting wherever ``left >= 1`` still leaves every booked day covered."""
+    W = dict(zip(DAYS, demand))
+    booked: dict[dt.date, int] = {}
+
+    def consumption_before(x):
+        return sum(max(W[d], booked.get(d, 0)) for d in DAYS if d < x)
+
+    for i in attempts:
+        day = DAYS[i]
+        walk = {x: float(sum(max(0, W[d] - booked.get(d, 0)) for d in DAYS if d < x)) for x in DAYS}
+        room = {d: float(max(0, W[d] - booked.get(d, 0))) for d in DAYS}
+        c = bookable_blanks([day], today=WED, balance=balance, reserve=reserve, walkin_before=walk, booked=booked,
+                            room=room)
+        if c[day].left >= 1:
+            booked[day] = booked.get(day, 0) + 1
+    for day, n in booked.items():
+        assert balance - consumption_before(day) - reserve - n >= 0, (day, booked)
+
+
+def test_displaceable_is_the_low_end_of_the_days_demand_less_bookings():
+    dates = [WED, THU]
+    paths = np.array([[10, 10], [20, 20], [30, 30], [40, 40], [50, 50]], float)
+    room = displaceable(dates, paths, booked={THU: 5}, quantile=0.75, used_today=15)
+    assert room == {WED: 5.0, THU: 15.0}  # P25: 20 (less 15 used today), 20 - 5 booked
+    assert displaceable(dates, paths, booked={THU: 50}, quantile=0.75)[THU] == 0.0
 
 
 def test_walkin_before_takes_a_quantile_of_the_cumulative_paths():
