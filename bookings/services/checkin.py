@@ -65,6 +65,17 @@ def _waiting(session: Session, ticket_service_id: int, day: date) -> list[Waitin
     return [Waiting(q, b is not None) for q, b in rows]
 
 
+def _requeue(session: Session, ticket: Ticket, queued_at: datetime, events: list) -> None:
+    """Give the new ticket the booking's place in the queue, and its events the position that follows."""
+    if queued_at == ticket.queued_at:
+        return
+    ticket.queued_at = queued_at
+    position = svc.position_of(session, ticket)
+    for event in events:
+        if event.name == "ticket_issued":
+            event.payload["position"] = position
+
+
 def _log(session, booking, action, actor, now, detail=""):
     session.add(BookingEvent(booking_id=booking.id, action=action, actor=actor[:80], detail=detail[:200], at=now))
 
@@ -104,9 +115,10 @@ def check_in(session: Session, *, office: Office, scanned: str, now: datetime, p
     appt = appointment(booking.slot_start, booking.slot_end, place=booking.place, places=places, spread=rules.spread)
     queued_at = queued_at_for(rule=rules.queue_rule, now=now, appointment_at=appt,
                               waiting=_waiting(session, service.id, today))
-    # its place was kept for it: the walk-in quota (and the stock cap) must not refuse it
+    # its place was kept for it: the stock cap must not refuse it
     ticket, events = svc.issue_ticket(session, office=office, service=service, now=now, device_id=device_id,
-                                      actor=actor, policy=replace(policy, quota_caps=()), queued_at=queued_at)
+                                      actor=actor, policy=replace(policy, quota_caps=()))
+    _requeue(session, ticket, queued_at, events)
     booking.status, booking.checked_in_at, booking.ticket_id = "checked_in", now, ticket.id
     booking.ticket = ticket
     _log(session, booking, "check_in", actor, now, ticket.code)
