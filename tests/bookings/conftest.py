@@ -17,3 +17,17 @@ def enable(session, service, **kw):
         setattr(row, k, v)
     session.add(row)
     return row
+
+
+BOOKING_FEATURES = ["kiosk", "printers", "inventory", "bookings"]
+
+
+def booking_live_server(tmp_path, clock=None, **extra):
+    """A seeded app with the bookings feature, served for real on 127.0.0.1 (browser tests)."""
+    from queue_service.extensions import db
+    from tests.conftest import LiveServer, make_app, seed as seed_office
+
+    app = make_app(f"sqlite:///{tmp_path / 'live.sqlite3'}", tmp_path, CLOCK=clock, PUBLIC_URL=None,
+                   WTF_CSRF_ENABLED=True, FEATURES=BOOKING_FEATURES, **extra)
+    data = seed_office(app, always_open=True)
+    return LiveServer(app, data), db

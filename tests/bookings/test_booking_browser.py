@@ -1,0 +1,171 @@
+"""Bookings in real headless Chromium: book on the phone -> check in at the kiosk (a scanner typing the
+QR's address) -> called at the counter from the keyboard -> the status page follows; a full day offers
+the next free date; a printing date without forecast blanks is not bookable and says why; axe-core finds
+no serious or critical violation on the booking pages."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from queue_service.models import Office
+from tests.bookings.conftest import booking_live_server, enable
+from tests.plugins.browser import assert_accessible, save_artifact
+from tests.printing.test_agent import RunningClock
+
+pytestmark = pytest.mark.browser
+
+#: Monday 5 January 2026, 08:40 WIB (the office is open all day, every day, in these tests)
+MONDAY_0840_WIB = datetime(2026, 1, 5, 1, 40, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def server(tmp_path):
+    s, db = booking_live_server(tmp_path, clock=RunningClock(MONDAY_0840_WIB))
+    with s.app.app_context():
+        office = db.session.scalar(select(Office).where(Office.code == "BKS"))
+        for code in ("KK", "CETAK"):
+            enable(db.session, next(x for x in office.services if x.code == code), capacity=2, walkin_share=0.0,
+                   cutoff_minutes=0, bookable_from=datetime(2026, 1, 1, 8).time(),
+                   bookable_until=datetime(2026, 1, 1, 11).time())
+        db.session.commit()
+        db.session.remove()
+    s.db = db
+    yield s
+    s.stop()
+    with s.app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _collect(page, errors):
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_default_timeout(15_000)
+
+
+def test_book_on_the_phone_check_in_at_the_kiosk_called_at_the_counter(server, browser):
+    s = server
+    errors = []
+    ctx_phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    ctx_kiosk = browser.new_context(viewport={"width": 1080, "height": 1920})
+    ctx_clerk = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        phone, kiosk, clerk = ctx_phone.new_page(), ctx_kiosk.new_page(), ctx_clerk.new_page()
+        for p in (phone, kiosk, clerk):
+            _collect(p, errors)
+        # the phone: office -> service -> date -> slot, with the keyboard where a person would type
+        phone.goto(f"{s.url}/book/BKS")
+        phone.click("text=Kartu Keluarga")
+        phone.click("a.pick >> nth=0")  # today, the first date with room
+        assert "Senin" in phone.inner_text("h1")
+        phone.check("input[name=slot][value='09:00']")
+        phone.fill("#phone", "0812 3456 7890")
+        phone.check("#consent")
+        phone.click("button[type=submit]")
+        phone.wait_for_selector("#booking-title")
+        code = phone.inner_text("#booking-title")
+        assert len(code) == 9 and code[4] == "-"
+        assert "+62 812-****-890" in phone.inner_text("#booking-facts")
+        phone.wait_for_function("document.querySelector('.qr img').naturalWidth > 0")
+        save_artifact(phone, "booking-phone-booked")
+        booking_url = phone.url
+
+        # the kiosk: a 2D scanner "types" the QR's content (the booking page address) and Enter
+        kiosk.goto(f"{s.url}/kiosk/pair?token={s.tokens['kiosk']}")
+        kiosk.goto(f"{s.url}/kiosk/booking")
+        kiosk.wait_for_selector("#scan:focus")
+        kiosk.keyboard.type(booking_url)
+        kiosk.keyboard.press("Enter")
+        kiosk.wait_for_selector("#checkin-ticket")
+        ticket_code = kiosk.inner_text("#checkin-ticket")
+        assert ticket_code.startswith("C-")
+        save_artifact(kiosk, "booking-kiosk-checked-in", full_page=False)
+
+        # the booking page now points at the ticket's live status page
+        phone.goto(booking_url)
+        phone.wait_for_selector("#ticket-box:not([hidden])")
+        assert phone.inner_text("#ticket-code") == ticket_code
+        phone.click("#ticket-link")
+        phone.wait_for_selector("#ticket-code")
+        assert phone.inner_text("#ticket-code") == ticket_code
+
+        # the counter calls from the keyboard; the status page follows
+        counter = next(c for c in s.demo["counters"] if "KK" in c["services"])
+        s.login(clerk, "petugas1")
+        clerk.goto(f"{s.url}/counter?counter={counter['id']}")
+        clerk.wait_for_selector("#conn[data-state=connected]")
+        clerk.locator("body").press("n")
+        clerk.wait_for_selector(f"#console[data-current='{ticket_code}']")
+        phone.wait_for_selector("#call-banner:not([hidden])")
+        assert phone.text_content("#call-text").strip() == f"Silakan menuju loket {counter['number']}"
+        save_artifact(phone, "booking-phone-called")
+        assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
+    finally:
+        ctx_phone.close()
+        ctx_kiosk.close()
+        ctx_clerk.close()
+
+
+def test_a_full_day_offers_the_next_free_date(server, browser):
+    import requests
+
+    s = server
+    token = s.tokens["manajer"]
+    for slot in ("09:00", "09:00", "10:00", "10:00"):  # every place left today (08:00 has begun)
+        r = requests.post(f"{s.url}/api/v1/offices/BKS/bookings", json={"service": "KK", "date": "2026-01-05",
+                                                                       "slot": slot},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert r.status_code == 201, r.text
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{s.url}/book/BKS/KK/2026-01-05")
+        assert page.inner_text("#day-reason").strip() == "Penuh"
+        nxt = page.locator("#next-days a").first
+        assert "Selasa" in nxt.inner_text()
+        nxt.click()
+        assert page.url.endswith("/book/BKS/KK/2026-01-06")
+        page.wait_for_selector("input[name=slot]:not([disabled])")
+    finally:
+        ctx.close()
+
+
+def test_a_printing_day_without_forecast_blanks_is_not_bookable_and_says_why(server, browser):
+    """The demo stock runs out before the delivery: those days show "Blangko diperkirakan habis"."""
+    from inventory.booking_outlook import blank_caps
+    from inventory.seed import seed_stock
+
+    s = server
+    with s.app.app_context():  # the demo's stock: 420 blanks, ~160 a day, 3000 expected in 9 days
+        seed_stock(s.db.session, s.demo, datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc))
+        s.db.session.commit()
+        s.db.session.remove()
+    s.app.extensions["bookings"]["caps"].append(blank_caps)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{s.url}/book/BKS/CETAK")
+        blank = page.locator(".day-closed:has(.why-blanks)").first
+        assert "Blangko diperkirakan habis" in blank.inner_text()
+        assert "kiriman blangko" in page.inner_text("#blank-note")
+        save_artifact(page, "booking-no-blanks")
+        day = (datetime(2026, 1, 5) + timedelta(days=4)).date().isoformat()  # Friday
+        page.goto(f"{s.url}/book/BKS/CETAK/{day}")
+        if page.locator("#day-reason").count():
+            assert "Blangko diperkirakan habis" in page.inner_text("#day-reason")
+            assert page.locator("input[name=slot]").count() == 0
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("path", ["/book", "/book/BKS", "/book/BKS/KK", "/book/BKS/KK/2026-01-06", "/antre/BKS"])
+def test_booking_pages_are_accessible(server, browser, path):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, bypass_csp=True)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{server.url}{path}")
+        assert_accessible(page)
+    finally:
+        ctx.close()
