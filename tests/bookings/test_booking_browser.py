@@ -63,7 +63,7 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_at_the_counter(server, b
         phone.check("input[name=slot][value='09:00']")
         phone.fill("#phone", "0812 3456 7890")
         phone.check("#consent")
-        phone.click("button[type=submit]")
+        phone.click("main button[type=submit]")
         phone.wait_for_selector("#booking-title")
         code = phone.inner_text("#booking-title")
         assert len(code) == 9 and code[4] == "-"
@@ -167,5 +167,123 @@ def test_booking_pages_are_accessible(server, browser, path):
         page = ctx.new_page()
         page.goto(f"{server.url}{path}")
         assert_accessible(page)
+    finally:
+        ctx.close()
+
+
+def _y4m(path, text: str, width: int = 640, height: int = 480, frames: int = 10) -> None:
+    """A short Y4M video (what Chromium's fake camera plays) showing the QR code of ``text``."""
+    import numpy as np
+    import qrcode
+    from PIL import Image
+
+    img = qrcode.make(text, box_size=8, border=4).convert("L")
+    side = min(width, height) - 40
+    img = img.resize((side, side), Image.NEAREST)
+    canvas = Image.new("L", (width, height), 255)
+    canvas.paste(img, ((width - side) // 2, (height - side) // 2))
+    y = np.asarray(canvas, dtype=np.uint8)
+    uv = np.full((height // 2, width // 2), 128, dtype=np.uint8)
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + y.tobytes() + uv.tobytes() + uv.tobytes())
+
+
+def test_the_kiosk_camera_reads_the_booking_qr_with_the_vendored_decoder(server, playwright_driver,
+                                                                          chromium_executable, tmp_path):
+    """A camera showing the booking's QR code (Chromium's fake camera plays a video of it): jsQR decodes it
+    in the page and the booking is checked in."""
+    import requests
+
+    from tests.plugins.browser import CHROMIUM_ARGS
+
+    s = server
+    r = requests.post(f"{s.url}/api/v1/offices/BKS/bookings", json={"service": "KK", "date": "2026-01-05",
+                                                                   "slot": "09:00"},
+                      headers={"Authorization": f"Bearer {s.tokens['manajer']}"}, timeout=10)
+    assert r.status_code == 201, r.text
+    video = tmp_path / "qr.y4m"
+    _y4m(video, r.json()["url"])
+    camera_browser = playwright_driver.chromium.launch(
+        executable_path=chromium_executable, headless=True, timeout=60_000,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"])
+    try:
+        ctx = camera_browser.new_context(viewport={"width": 1080, "height": 1920}, permissions=["camera"])
+        page = ctx.new_page()
+        errors = []
+        _collect(page, errors)
+        page.goto(f"{s.url}/kiosk/pair?token={s.tokens['kiosk']}")
+        page.goto(f"{s.url}/kiosk/booking")
+        page.click("#camera-button")
+        page.wait_for_selector("#checkin-ticket", timeout=30_000)
+        assert page.inner_text("#checkin-ticket").startswith("C-")
+        assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
+    finally:
+        camera_browser.close()
+
+
+def test_booking_page_kiosk_checkin_and_remote_pages_are_accessible(server, browser):
+    import requests
+
+    s = server
+    with s.app.app_context():
+        office = s.db.session.scalar(select(Office).where(Office.code == "BKS"))
+        from bookings.models import BookingService
+        kk = next(x for x in office.services if x.code == "KK")
+        row = s.db.session.get(BookingService, kk.id)
+        row.remote_enabled, row.remote_daily_cap = True, 5
+        s.db.session.commit()
+        s.db.session.remove()
+    r = requests.post(f"{s.url}/api/v1/offices/BKS/bookings", json={"service": "KK", "date": "2026-01-06",
+                                                                   "slot": "09:00"},
+                      headers={"Authorization": f"Bearer {s.tokens['manajer']}"}, timeout=10)
+    booking_url = s.url + "/b/" + r.json()["url"].rsplit("/b/", 1)[1]
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, bypass_csp=True)
+    kiosk = browser.new_context(viewport={"width": 1080, "height": 1920}, bypass_csp=True)
+    try:
+        page = phone.new_page()
+        page.goto(booking_url)
+        assert_accessible(page)
+        page.goto(f"{s.url}/antre/BKS")
+        page.check("input[name=service][value=KK]")
+        page.select_option("#travel", "30")
+        page.click("main button[type=submit]")
+        page.wait_for_selector("#remote-code")
+        assert "Berangkat" in page.inner_text("#advice") or page.locator("#advice").is_hidden()
+        assert_accessible(page)
+        k = kiosk.new_page()
+        k.goto(f"{s.url}/kiosk/pair?token={s.tokens['kiosk']}")
+        k.goto(f"{s.url}/kiosk/booking")
+        assert_accessible(k)
+        k.keyboard.type("K7QM-3XDP")
+        k.keyboard.press("Enter")
+        k.wait_for_selector(".result-bad")
+        assert "tidak ditemukan" in k.inner_text("#result") or "bukan kode" in k.inner_text("#result")
+        assert_accessible(k)
+    finally:
+        phone.close()
+        kiosk.close()
+
+
+def test_manager_booking_pages_are_accessible(server, browser):
+    s = server
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    try:
+        page = ctx.new_page()
+        s.login(page, "manajer")
+        for path in ("/manager/BKS/bookings", "/manager/BKS/bookings/service/CETAK", "/manager/BKS/bookings/texts",
+                     "/manager/BKS/calendar", "/manager/BKS/bookings/day?date=2026-01-05"):
+            page.goto(f"{s.url}{path}")
+            assert_accessible(page)
+        # a form with errors is accessible too (each message tied to its field)
+        page.goto(f"{s.url}/manager/BKS/bookings/service/CETAK")
+        page.fill("#slot_minutes", "2")
+        page.fill("#breaks", "lunch")
+        page.click("main button[type=submit]")
+        page.wait_for_selector(".field-error")
+        assert_accessible(page)
+        save_artifact(page, "booking-manager-service-errors")
     finally:
         ctx.close()
