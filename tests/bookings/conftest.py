@@ -31,3 +31,11 @@ def booking_live_server(tmp_path, clock=None, **extra):
                    WTF_CSRF_ENABLED=True, FEATURES=BOOKING_FEATURES, **extra)
     data = seed_office(app, always_open=True)
     return LiveServer(app, data), db
+
+
+def booking_app(tmp_path, clock, **extra):
+    """A test app (file SQLite, injected clock) with the bookings feature."""
+    from tests.conftest import make_app
+
+    return make_app(f"sqlite:///{tmp_path / 'test.sqlite3'}", tmp_path, CLOCK=clock, FEATURES=BOOKING_FEATURES,
+                    **extra)
