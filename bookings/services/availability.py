@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bookings.availability import Cap, DayAvailability, day_availability
@@ -65,11 +65,19 @@ def bookable_services(session: Session, office: Office) -> list[tuple[Service, B
     return [(s, b) for s, b in rows]
 
 
+_C = BookingCounter.__table__.c
+_DAY_COUNTS = select(_C.day, _C.booked).where(_C.service_id == bindparam("sid"), _C.slot_key == DAY_ROW,
+                                              _C.day >= bindparam("start"), _C.day <= bindparam("end"))
+_SLOT_COUNTS = select(_C.day, _C.slot_key, _C.booked).where(
+    _C.service_id == bindparam("sid"), _C.day >= bindparam("start"), _C.day <= bindparam("end"),
+    _C.slot_key.not_in([DAY_ROW, REMOTE_ROW]))
+_REMOTE_COUNT = select(_C.booked).where(_C.service_id == bindparam("sid"), _C.day == bindparam("day"),
+                                        _C.slot_key == REMOTE_ROW)
+
+
 def day_counts(session: Session, service_id: int, start: date, end: date) -> dict[date, int]:
     """Places booked per day (the day rows)."""
-    return dict(session.execute(select(BookingCounter.day, BookingCounter.booked).where(
-        BookingCounter.service_id == service_id, BookingCounter.slot_key == DAY_ROW,
-        BookingCounter.day >= start, BookingCounter.day <= end)).all())
+    return dict(session.execute(_DAY_COUNTS, {"sid": service_id, "start": start, "end": end}).all())
 
 
 def slot_counts(session: Session, service_id: int, days: Iterable[date]) -> dict[date, dict[str, int]]:
@@ -77,18 +85,13 @@ def slot_counts(session: Session, service_id: int, days: Iterable[date]) -> dict
     out: dict[date, dict[str, int]] = defaultdict(dict)
     if not days:
         return out
-    for day, key, n in session.execute(select(BookingCounter.day, BookingCounter.slot_key, BookingCounter.booked)
-                                       .where(BookingCounter.service_id == service_id,
-                                              BookingCounter.day >= min(days), BookingCounter.day <= max(days),
-                                              BookingCounter.slot_key.not_in([DAY_ROW, REMOTE_ROW]))):
+    for day, key, n in session.execute(_SLOT_COUNTS, {"sid": service_id, "start": min(days), "end": max(days)}):
         out[day][key] = n
     return out
 
 
 def remote_count(session: Session, service_id: int, day: date) -> int:
-    return session.scalar(select(BookingCounter.booked).where(
-        BookingCounter.service_id == service_id, BookingCounter.day == day,
-        BookingCounter.slot_key == REMOTE_ROW)) or 0
+    return session.scalar(_REMOTE_COUNT, {"sid": service_id, "day": day}) or 0
 
 
 def caps_for(session: Session, service: Service, days: Sequence[date], now: datetime, env: Env,

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bookings import codes
 from bookings.availability import FULL
@@ -46,8 +47,44 @@ class LimitReached(DomainError):
     status = 429
 
 
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def _dialect(session: Session) -> str:
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
+# statements built once (building one costs more than SQLite takes to run it)
+_COUNTER = BookingCounter.__table__
+_LIMIT = BookingLimit.__table__
+
+
+def _take_statement(insert_for):
+    t = _COUNTER
+    return (insert_for(t).values(service_id=bindparam("sid"), day=bindparam("day"), slot_key=bindparam("key"),
+                                 booked=1)
+            .on_conflict_do_update(index_elements=[t.c.service_id, t.c.day, t.c.slot_key],
+                                   set_={"booked": t.c.booked + 1}, where=t.c.booked < bindparam("limit"))
+            .returning(t.c.booked))
+
+
+def _bump_statement(insert_for):
+    t = _LIMIT
+    return (insert_for(t).values(key=bindparam("key"), day=bindparam("day"), count=1)
+            .on_conflict_do_update(index_elements=[t.c.key, t.c.day], set_={"count": t.c.count + 1}))
+
+
+_TAKE = {"postgresql": _take_statement(pg_insert), "sqlite": _take_statement(sqlite_insert)}
+_BUMP_LIMIT = {"postgresql": _bump_statement(pg_insert), "sqlite": _bump_statement(sqlite_insert)}
+_GIVE_BACK = (update(_COUNTER).where(_COUNTER.c.service_id == bindparam("b_sid"),
+                                     _COUNTER.c.day == bindparam("b_day"), _COUNTER.c.slot_key == bindparam("b_key"),
+                                     _COUNTER.c.booked > 0)
+              .values(booked=_COUNTER.c.booked - 1))
+_LOCK = (update(BookingService.__table__).where(BookingService.__table__.c.service_id == bindparam("sid"))
+         .values(version=BookingService.__table__.c.version + 1))
+_LIMIT_COUNT = select(_LIMIT.c.count).where(_LIMIT.c.key == bindparam("key"), _LIMIT.c.day == bindparam("day"))
+_PHONE_ACTIVE = select(func.count(Booking.__table__.c.id)).where(Booking.__table__.c.phone_key == bindparam("key"),
+                                                                 Booking.__table__.c.status == "booked")
+_CODE_TAKEN = select(Booking.__table__.c.id).where(Booking.__table__.c.code == bindparam("code"))
+_EVENT = insert(BookingEvent.__table__)
+_BOOKING_INSERT = insert(Booking.__table__).returning(Booking.__table__.c.id)
 
 
 def _take(session: Session, service_id: int, day: date, key: str, limit: int) -> int | None:
@@ -55,34 +92,25 @@ def _take(session: Session, service_id: int, day: date, key: str, limit: int) ->
     after, or None."""
     if limit < 1:
         return None
-    t = BookingCounter.__table__
-    stmt = (_insert(session)(t).values(service_id=service_id, day=day, slot_key=key, booked=1)
-            .on_conflict_do_update(index_elements=[t.c.service_id, t.c.day, t.c.slot_key],
-                                   set_={"booked": t.c.booked + 1}, where=t.c.booked < bindparam("limit"))
-            .returning(t.c.booked))
-    return session.execute(stmt, {"limit": limit}).scalar_one_or_none()
+    return session.execute(_TAKE[_dialect(session)], {"sid": service_id, "day": day, "key": key,
+                                                      "limit": limit}).scalar_one_or_none()
 
 
 def _give_back(session: Session, service_id: int, day: date, key: str) -> None:
-    t = BookingCounter.__table__
-    session.execute(update(t).where(t.c.service_id == service_id, t.c.day == day, t.c.slot_key == key,
-                                    t.c.booked > 0).values(booked=t.c.booked - 1))
+    session.execute(_GIVE_BACK, {"b_sid": service_id, "b_day": day, "b_key": key})
 
 
 def lock_service(session: Session, service_id: int) -> None:
     """Serialise the bookings of one service (see the module docstring)."""
-    session.execute(update(BookingService).where(BookingService.service_id == service_id)
-                    .values(version=BookingService.version + 1).execution_options(synchronize_session=False))
+    session.execute(_LOCK, {"sid": service_id})
 
 
 def _bump_limit(session: Session, key: str, day: date) -> None:
-    t = BookingLimit.__table__
-    session.execute(_insert(session)(t).values(key=key, day=day, count=1)
-                    .on_conflict_do_update(index_elements=[t.c.key, t.c.day], set_={"count": t.c.count + 1}))
+    session.execute(_BUMP_LIMIT[_dialect(session)], {"key": key, "day": day})
 
 
 def limit_count(session: Session, key: str, day: date) -> int:
-    return session.scalar(select(BookingLimit.count).where(BookingLimit.key == key, BookingLimit.day == day)) or 0
+    return session.scalar(_LIMIT_COUNT, {"key": key, "day": day}) or 0
 
 
 def check_limits(session: Session, env: Env, *, day: date, address: str | None, phone: str | None) -> list[str]:
@@ -98,8 +126,7 @@ def check_limits(session: Session, env: Env, *, day: date, address: str | None, 
     if phone:
         pkey = limit_key(env.secret, "phone", phone, day)
         phone_today = limit_count(session, pkey, day)
-        phone_active = session.scalar(select(func.count(Booking.id)).where(
-            Booking.phone_key == limit_key(env.secret, "phone", phone), Booking.status == "booked")) or 0
+        phone_active = session.scalar(_PHONE_ACTIVE, {"key": limit_key(env.secret, "phone", phone)}) or 0
         keys.append(pkey)
     refusal = check(env.limits if address is not None else _no_address_limit(env), address_today=address_today,
                     phone_today=phone_today, phone_active=phone_active)
@@ -121,13 +148,14 @@ def _event(booking: Booking, name: str = "booking_changed") -> Event:
 
 
 def _log(session: Session, booking: Booking, action: str, actor: str, now: datetime, detail: str = "") -> None:
-    session.add(BookingEvent(booking_id=booking.id, action=action, actor=actor[:80], detail=detail[:200], at=now))
+    session.execute(_EVENT, {"booking_id": booking.id, "action": action, "actor": actor[:80], "detail": detail[:200],
+                             "at": now})
 
 
 def _new_code(session: Session) -> str:
     for _ in range(20):
         code = codes.new_code()
-        if session.scalar(select(Booking.id).where(Booking.code == code)) is None:
+        if session.scalar(_CODE_TAKEN, {"code": code}) is None:
             return code
     raise Conflict("Could not find a free booking code; try again.")
 
@@ -176,15 +204,21 @@ def book(session: Session, *, office: Office, service: Service, day: date, slot_
     keys = check_limits(session, env, day=today, address=address, phone=phone)
     slot, place = _place(session, office=office, service=service, settings=settings, day=day, slot_key=slot_key,
                          now=now, env=env)
-    booking = Booking(office_id=office.id, service_id=service.id, day=day, slot_key=slot.key,
-                      slot_start=slot.start_utc, slot_end=slot.end_utc, place=place, code=_new_code(session),
-                      token=codes.new_token(), status="booked", phone=phone,
-                      phone_key=limit_key(env.secret, "phone", phone) if phone else None,
-                      consent_at=now if phone else None, locale=locale if locale in ("id", "en") else "id",
-                      created_via=via[:80], created_at=now)
-    booking.office, booking.service = office, service
+    values = {"office_id": office.id, "service_id": service.id, "day": day, "slot_key": slot.key,
+              "slot_start": slot.start_utc, "slot_end": slot.end_utc, "place": place, "code": _new_code(session),
+              "token": codes.new_token(), "status": "booked", "phone": phone,
+              "phone_key": limit_key(env.secret, "phone", phone) if phone else None,
+              "consent_at": now if phone else None, "locale": locale if locale in ("id", "en") else "id",
+              "created_via": via[:80], "created_at": now, "checked_in_at": None, "ticket_id": None, "ended_at": None,
+              "reminder_sent_at": None, "near_sent_at": None, "called_sent_at": None}
+    # a plain INSERT, the row then handed to the session as stored (the unit of work would cost more than
+    # the rest of the booking for this one row)
+    values["id"] = session.execute(_BOOKING_INSERT, values).scalar_one()
+    booking = Booking(**values)
+    make_transient_to_detached(booking)
     session.add(booking)
-    session.flush()
+    for key_, value in (("office", office), ("service", service), ("ticket", None)):
+        set_committed_value(booking, key_, value)
     for key in keys:
         _bump_limit(session, key, today)
     _log(session, booking, "book", via, now, f"{day.isoformat()} {slot.key}")

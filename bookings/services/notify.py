@@ -54,8 +54,10 @@ def booking_values(booking: Booking, office: Office, service: Service, settings:
 
 def queue_for_booking(session: Session, booking: Booking, kind: str, now: datetime, public_base: str) -> bool:
     """Queue ``kind`` for ``booking`` if it has a phone and its office a webhook. True when queued."""
+    if not booking.phone:
+        return False
     settings = _webhook(session, booking.office_id)
-    if settings is None or not booking.phone:
+    if settings is None:
         return False
     office, service = booking.office, booking.service
     text = msg.render(kind, booking_values(booking, office, service, settings, public_base),

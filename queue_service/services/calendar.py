@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from queue_service.domain.calendar import CalendarEntry, DayStatus, OfficeCalendar
@@ -18,12 +18,16 @@ COLLECTIVE_LEAVE_SETTING = "calendar.close_on_cuti_bersama"
 MAX_NOTE = 120
 
 
+_E = OfficeCalendarEntry.__table__.c
+_ENTRIES = select(_E.day, _E.open, _E.note).where(_E.office_id == bindparam("office_id"))
+_LEAVE = select(Setting.__table__.c.value).where(Setting.__table__.c.office_id == bindparam("office_id"),
+                                                 Setting.__table__.c.key == COLLECTIVE_LEAVE_SETTING)
+
+
 def office_calendar(session: Session, office: Office) -> OfficeCalendar:
-    entries = session.scalars(select(OfficeCalendarEntry).where(OfficeCalendarEntry.office_id == office.id))
-    close_on_leave = session.scalar(select(Setting.value).where(
-        Setting.office_id == office.id, Setting.key == COLLECTIVE_LEAVE_SETTING)) == "1"
-    return OfficeCalendar.build(office.open_days or "12345",
-                                [CalendarEntry(e.day, e.open, e.note) for e in entries],
+    entries = session.execute(_ENTRIES, {"office_id": office.id}).all()
+    close_on_leave = session.scalar(_LEAVE, {"office_id": office.id}) == "1"
+    return OfficeCalendar.build(office.open_days or "12345", [CalendarEntry(d, o, n) for d, o, n in entries],
                                 close_on_collective_leave=close_on_leave)
 
 
