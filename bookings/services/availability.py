@@ -7,6 +7,7 @@ provider can protect later days' bookings.
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from queue_service.domain.calendar import OfficeCalendar
 from queue_service.domain.clock import office_day
 from queue_service.models import Office, Service
 from queue_service.services.calendar import office_calendar
+
+log = logging.getLogger(__name__)
 
 #: (session, service, days asked, bookings not served yet per day over the horizon, now)
 #: -> {day: Cap or (left, reason, detail)} (plain tuples: a provider need not import this feature)
@@ -42,9 +45,17 @@ class Env:
 
 
 def service_settings(session: Session, service: Service) -> BookingService | None:
-    """The service's booking settings if it takes bookings, else None."""
+    """The service's booking settings if it takes bookings, else None (also when the stored settings do not
+    make sense - edited outside the manager's form: no bookings rather than a broken page)."""
     row = session.get(BookingService, service.id)
-    return row if row is not None and row.enabled and service.active else None
+    if row is None or not row.enabled or not service.active:
+        return None
+    try:
+        row.slot_settings()
+    except ValueError:
+        log.warning("booking settings of service %s are invalid; it takes no bookings", service.id)
+        return None
+    return row
 
 
 def office_settings(session: Session, office: Office) -> BookingOffice:
@@ -62,7 +73,7 @@ def bookable_services(session: Session, office: Office) -> list[tuple[Service, B
                            .where(Service.office_id == office.id, BookingService.enabled.is_(True),
                                   Service.active.is_(True))
                            .order_by(Service.sort_order, Service.id)).all()
-    return [(s, b) for s, b in rows]
+    return [(s, b) for s, b in rows if service_settings(session, s) is not None]
 
 
 _C = BookingCounter.__table__.c

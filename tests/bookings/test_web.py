@@ -200,3 +200,17 @@ def test_openapi_documents_the_booking_endpoints(world):
               "/api/v1/offices/{office_code}/bookings/{booking_code}/move",
               "/api/v1/offices/{office_code}/bookings/{booking_code}/checkin"):
         assert p in paths, p
+
+
+def test_settings_edited_outside_the_form_close_bookings_instead_of_breaking_pages(world):
+    from bookings.models import BookingService
+    with world.client.application.app_context():
+        office = db.session.scalar(select(Office).where(Office.code == "BKS"))
+        kk = next(s for s in office.services if s.code == "KK")
+        db.session.get(BookingService, kk.id).daily_cap = 10**6  # beyond what the form allows
+        db.session.commit()
+    assert world.client.get("/book/BKS/KK").status_code == 404
+    assert "Kartu Keluarga" not in world.client.get("/book/BKS").get_data(as_text=True)
+    r = world.post("/api/v1/offices/BKS/bookings", {"service": "KK", "date": TUESDAY, "slot": "09:00"},
+                   token=world.tokens["manajer"])
+    assert r.status_code == 404
