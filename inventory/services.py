@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,11 +33,13 @@ from inventory.models import (
     StockItem,
     StockLevel,
     StockMovement,
+    StockReceiptDocument,
 )
 from inventory.risk import HISTORY_DAYS, DayFigures, Risk, assess, demand_history, office_closed_days
 from queue_service.domain.clock import office_day
-from queue_service.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from queue_service.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from queue_service.domain.events import Event
+from queue_service.domain.text import has_control_characters
 from queue_service.models import Office, Service, Setting, Ticket
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,33 @@ class InsufficientStock(DomainError):
 
     code = "insufficient_stock"
     status = 409
+
+
+class DuplicateReceipt(Conflict):
+    """This delivery document (office, item, document number) is already booked: nothing recorded again.
+    ``movement`` is the receipt that booked it; ``same`` says whether this entry repeats it exactly (a form
+    sent twice, a script retried: answer with the first result) or differs (a typing mistake, or two
+    deliveries under one number: the person must look)."""
+
+    code = "duplicate_receipt"
+    status = 409
+
+    def __init__(self, movement: StockMovement, *, same: bool):
+        day = movement.document_date.isoformat() if movement.document_date else movement.service_day.isoformat()
+        super().__init__(
+            f"Document {movement.document_no!r} was already booked for {movement.item.code} on "
+            f"{movement.service_day.isoformat()} ({movement.quantity} received, document date {day}); "
+            "nothing was recorded again.",
+            field="document_no", msgid="Dokumen %(document)s sudah dicatat pada %(day)s (%(quantity)s diterima); "
+                                       "tidak dicatat dua kali.",
+            params={"document": movement.document_no, "day": movement.service_day.isoformat(),
+                    "quantity": movement.quantity}, movement_id=movement.id)
+        self.movement, self.same = movement, same
+
+
+def document_key(document_no: str) -> str:
+    """A delivery document number with case and spaces folded ("BAST / 12" and "bast /  12" are one)."""
+    return " ".join(document_no.split()).casefold()[:60]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -147,6 +177,9 @@ def _text(value, field: str, max_length: int, *, required: bool = False, label: 
     if len(value) > max_length:
         raise _invalid(f"'{field}' is longer than {max_length} characters.", field,
                        "Paling banyak %(max)s karakter.", max=max_length)
+    if has_control_characters(value):
+        raise _invalid(f"'{field}' may not contain control characters.", field,
+                       "Tidak boleh berisi karakter kontrol (baris baru, tab, ESC dan sejenisnya).")
     return value
 
 
@@ -240,8 +273,14 @@ ENTERABLE = ("receipt", "consumption", "spoilage", "transfer_out", "adjustment")
 
 
 def record_movement(session: Session, *, office: Office, data: MovementInput, now: datetime,
-                    actor: str = "") -> tuple[list[StockMovement], list[Event]]:
-    """Validate and record one movement (a transfer records two: both offices, one transaction)."""
+                    actor: str = "", may_take_from=None) -> tuple[list[StockMovement], list[Event]]:
+    """Validate and record one movement (a transfer records two: both offices, one transaction).
+
+    ``may_take_from(office)`` says whether the person entering it has rights over another office's stock:
+    a ``transfer_in`` takes stock out of the office it comes from, so it is refused (:class:`Forbidden`)
+    unless they do (an admin, or a manager of both offices); otherwise the sending office records it as its
+    ``transfer_out``. A receipt whose document number is already booked for the item raises
+    :class:`DuplicateReceipt` (nothing recorded twice)."""
     if data.kind not in (*ENTERABLE, "transfer_in"):
         raise _invalid(f"'kind' must be one of: {', '.join(ENTERABLE)}, transfer_in.", "kind",
                        "Jenis mutasi tidak dikenal.")
@@ -262,6 +301,16 @@ def record_movement(session: Session, *, office: Office, data: MovementInput, no
         source = session.scalar(select(Office).where(Office.code == code))
         if source is None:
             raise _invalid(f"Office {code!r} does not exist.", "from_office", "Kantor asal tidak ditemukan.")
+        if may_take_from is None or not may_take_from(source):
+            # only someone with rights over the sending office moves its stock: that office records the
+            # transfer (transfer_out), and this office's side appears in the same transaction
+            raise Forbidden(
+                f"Stock leaves office {source.code} only by a transfer that {source.code} makes (transfer_out "
+                f"to {office.code}); it then appears in {office.code}'s ledger at once. Nothing was recorded.",
+                field="from_office", msgid="Stok kantor %(source)s hanya bisa dipindahkan oleh kantor %(source)s "
+                                           "sendiri (transfer keluar ke %(target)s); transfer itu langsung "
+                                           "tercatat di kantor ini. Tidak ada yang dicatat.",
+                params={"source": source.code, "target": office.code})
         return transfer(session, source=source, target_code=office.code, item_code=item.code, quantity=quantity,
                         now=now, actor=actor, reason=reason)
     if data.kind == "transfer_out":
@@ -279,9 +328,16 @@ def record_movement(session: Session, *, office: Office, data: MovementInput, no
             if delivery.status != "pending":
                 raise _invalid("That expected delivery is not pending any more.", "delivery_id",
                                "Kiriman itu sudah tidak ditunggu lagi.")
+        document_date = data.document_date or office_day(now, office.timezone)
+        key = document_key(document_no)
+        if key:
+            _booked_already(session, office, item, key, quantity=quantity, source=source,
+                            document_date=data.document_date)
         mv = _move(session, office=office, item=item, kind="receipt", quantity=quantity, now=now, actor=actor,
-                   reason=reason, source=source, document_no=document_no,
-                   document_date=data.document_date or office_day(now, office.timezone))
+                   reason=reason, source=source, document_no=document_no, document_date=document_date)
+        if key:
+            _book_document(session, office, item, key, mv, quantity=quantity, source=source,
+                           document_date=data.document_date)
         if delivery is not None:
             delivery.status = "received"
         return [mv], [_changed(office, item, mv)]
@@ -295,6 +351,32 @@ def record_movement(session: Session, *, office: Office, data: MovementInput, no
     mv = _move(session, office=office, item=item, kind=data.kind, quantity=-quantity, now=now, actor=actor,
                reason=reason, ticket_id=ticket_id)
     return [mv], [_changed(office, item, mv)]
+
+
+def _same_receipt(mv: StockMovement, *, quantity: int, source: str, document_date: date | None) -> bool:
+    return (mv.quantity == quantity and " ".join(mv.source.split()).casefold() == " ".join(source.split()).casefold()
+            and (document_date is None or mv.document_date == document_date))
+
+
+def _booked_already(session: Session, office: Office, item: StockItem, key: str, **entry) -> None:
+    booked = session.scalar(select(StockReceiptDocument).where(
+        StockReceiptDocument.office_id == office.id, StockReceiptDocument.item_id == item.id,
+        StockReceiptDocument.document_key == key))
+    if booked is not None:
+        raise DuplicateReceipt(booked.movement, same=_same_receipt(booked.movement, **entry))
+
+
+def _book_document(session: Session, office: Office, item: StockItem, key: str, mv: StockMovement, **entry) -> None:
+    """Record the document as booked; when another transaction booked it meanwhile (two submissions at the
+    same moment on PostgreSQL), the unique key refuses this one and the caller rolls everything back."""
+    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(StockReceiptDocument(office_id=office.id, item_id=item.id, document_key=key,
+                                             movement_id=mv.id))
+    except IntegrityError:
+        _booked_already(session, office, item, key, **entry)
+        raise
 
 
 def stock_count(session: Session, *, office: Office, item: StockItem, counted, reason: str, now: datetime,
@@ -556,13 +638,23 @@ ALERT_TEXT = {
 }
 
 
-def _alert_message(item: StockItem, risk: Risk) -> str:
+def alert_detail(item: StockItem, risk: Risk) -> dict:
+    """The alert's reason and figures (stored with it: a page writes the sentence in its own language)."""
     reason = next((r for r in risk.reasons if r in ALERT_TEXT), "below_reorder_point")
-    cover = "—" if risk.days_of_cover is None or math.isinf(risk.days_of_cover) else f"{risk.days_of_cover:.1f}"
-    return ALERT_TEXT[reason][0].format(
-        item=item.name_id, p=risk.p_stockout or 0.0, delivery=risk.next_delivery.isoformat()
-        if risk.next_delivery else "—", balance=risk.balance, cover=cover, lead=item.lead_days,
-        rop="—" if risk.reorder_point is None else f"{risk.reorder_point:.0f}")
+    cover = None if risk.days_of_cover is None or math.isinf(risk.days_of_cover) else round(risk.days_of_cover, 2)
+    return {"reason": reason, "p": round(risk.p_stockout or 0.0, 4),
+            "delivery": risk.next_delivery.isoformat() if risk.next_delivery else None, "balance": risk.balance,
+            "cover": cover, "lead": item.lead_days,
+            "rop": None if risk.reorder_point is None else round(risk.reorder_point)}
+
+
+def _alert_message(item: StockItem, risk: Risk) -> str:
+    """The alert in Indonesian (webhooks, the API's ``message``)."""
+    d = alert_detail(item, risk)
+    return ALERT_TEXT[d["reason"]][0].format(
+        item=item.name_id, p=d["p"], delivery=d["delivery"] or "—", balance=d["balance"],
+        cover="—" if d["cover"] is None else f"{d['cover']:.1f}".replace(".", ","), lead=d["lead"],
+        rop="—" if d["rop"] is None else d["rop"])
 
 
 def active_alert(session: Session, item: StockItem) -> StockAlert | None:
@@ -575,7 +667,8 @@ def alert_payload(alert: StockAlert) -> dict:
     return {
         "id": alert.id, "office": alert.office.code, "item": alert.item.code,
         "item_name": {"id": alert.item.name_id, "en": alert.item.name_en}, "level": alert.level,
-        "status": alert.status, "message": alert.message, "opened_at": alert.opened_at.isoformat(),
+        "status": alert.status, "message": alert.message,
+        "detail": json.loads(alert.detail) if alert.detail else None, "opened_at": alert.opened_at.isoformat(),
         "updated_at": alert.updated_at.isoformat(),
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
         "acknowledged_by": alert.acknowledged_by or None,
@@ -593,10 +686,12 @@ def _notify(session: Session, alert: StockAlert, change: str, now: datetime, url
 
 
 def sync_alert(session: Session, item: StockItem, level: str | None, message: str, now: datetime,
-               webhook_url: str | None = None) -> list[Event]:
+               webhook_url: str | None = None, detail: dict | None = None) -> list[Event]:
     """Bring the item's alert in line with ``level`` (None = fine): open, escalate (re-opens an
-    acknowledged alert), de-escalate, or resolve. Returns the events to push."""
+    acknowledged alert), de-escalate, or resolve. Returns the events to push. ``detail`` is
+    :func:`alert_detail` (the figures behind ``message``)."""
     alert = active_alert(session, item)
+    detail_text = json.dumps(detail, sort_keys=True) if detail else ""
     if level is None:
         if alert is None:
             return []
@@ -604,17 +699,17 @@ def sync_alert(session: Session, item: StockItem, level: str | None, message: st
         return _notify(session, alert, "resolved", now, webhook_url)
     if alert is None:
         alert = StockAlert(office_id=item.office_id, item_id=item.id, level=level, status="open",
-                           message=message[:300], opened_at=now, updated_at=now)
+                           message=message[:300], detail=detail_text, opened_at=now, updated_at=now)
         alert.item, alert.office = item, item.office
         session.add(alert)
         return _notify(session, alert, "opened", now, webhook_url)
     if alert.level == level:
-        if alert.message != message[:300]:
-            alert.message = message[:300]
+        if alert.message != message[:300] or alert.detail != detail_text:
+            alert.message, alert.detail = message[:300], detail_text
             alert.updated_at = now
         return []
     escalated = level == "critical"
-    alert.level, alert.message, alert.updated_at = level, message[:300], now
+    alert.level, alert.message, alert.detail, alert.updated_at = level, message[:300], detail_text, now
     if escalated and alert.status == "acknowledged":
         alert.status, alert.acknowledged_at, alert.acknowledged_by = "open", None, ""
     return _notify(session, alert, "escalated" if escalated else "deescalated", now, webhook_url)
@@ -637,13 +732,12 @@ def quick_alert(session: Session, item: StockItem, balance: int, now: datetime, 
     rop = level_row.reorder_point if level_row is not None else None
     url = webhook_url_for(session, item.office, default_url)
     if balance == 0:
-        return sync_alert(session, item, "critical", _alert_message(item, Risk("critical", 0, 0,
-                                                                                reasons=["out_of_stock"])),
-                          now, url)
+        out = Risk("critical", 0, 0, reasons=["out_of_stock"])
+        return sync_alert(session, item, "critical", _alert_message(item, out), now, url, alert_detail(item, out))
     current = active_alert(session, item)
     if rop is not None and balance < rop and current is None:
-        return sync_alert(session, item, "warning", _alert_message(
-            item, Risk("warning", balance, balance, reorder_point=rop, reasons=["below_reorder_point"])), now, url)
+        low = Risk("warning", balance, balance, reorder_point=rop, reasons=["below_reorder_point"])
+        return sync_alert(session, item, "warning", _alert_message(item, low), now, url, alert_detail(item, low))
     return []
 
 
@@ -666,7 +760,8 @@ def recompute_item(session: Session, item: StockItem, now: datetime, *, webhook_
     level.computed_at = now
     alert_level = risk.status if risk.status in ("warning", "critical") else None
     url = webhook_url or webhook_url_for(session, item.office)
-    events = sync_alert(session, item, alert_level, _alert_message(item, risk) if alert_level else "", now, url)
+    events = sync_alert(session, item, alert_level, _alert_message(item, risk) if alert_level else "", now, url,
+                        alert_detail(item, risk) if alert_level else None)
     events.append(stock_event("stock_risk", item.office, {"item": item.code, **risk.as_dict()}))
     return risk, events
 

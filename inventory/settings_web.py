@@ -289,8 +289,9 @@ def index(code: str):
     items = _all_items(office)
     form = _rule_form(office, items)
     # "Ubah" on a rule fills the form with it (saving the same service and item updates the rule)
-    if request.args.get("rule", type=int):
-        rule = rule_in_office(db.session, office, request.args.get("rule", type=int))
+    rule_id = request.args.get("rule", type=int)
+    if rule_id and 0 < rule_id <= 2_147_483_647:
+        rule = rule_in_office(db.session, office, rule_id)
         if rule is not None:
             form.service.data, form.item.data = rule.service.code, rule.item.code
             form.per_card.data, form.caps_quota.data, form.reserve.data = rule.per_card, rule.caps_quota, \

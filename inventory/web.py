@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from datetime import date, timedelta
 
 from flask import (
@@ -35,17 +34,18 @@ from sqlalchemy.exc import OperationalError
 from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from inventory import chart
+from inventory import chart, display
 from inventory import services as inv
-from inventory.models import MOVEMENT_KINDS, StockAlert, StockItem
+from inventory.models import MOVEMENT_KINDS, StockAlert, StockItem, StockMovement
 from queue_service.db import SAFE_METHODS, is_lock_error, write_apart
 from queue_service.domain.clock import local_time, office_day, zone_abbreviation
 from queue_service.domain.errors import DomainError
 from queue_service.extensions import db
 from queue_service.models import Office, Service
 from queue_service.web.access import accessible_offices, ensure_office, office_or_404, principal, require
-from queue_service.web.forms import WholeNumberField
-from queue_service.web.helpers import commit_and_emit, field, json_body, now
+from queue_service.services.forms import use_form_nonce
+from queue_service.web.forms import OnceForm, WholeNumberField
+from queue_service.web.helpers import commit_and_emit, field, json_body, now, query_int
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 api = Blueprint("stock_api", __name__, url_prefix="/api/v1")
@@ -64,6 +64,10 @@ SERVICE_MESSAGES = (
     _l("Kantor tujuan tidak ditemukan."), _l("Pilih kantor lain sebagai tujuan."), _l("Kantor asal tidak ditemukan."),
     _l("Isi tanggal yang valid."), _l("Tanggal perkiraan tiba tidak boleh di masa lalu."),
     _l("Tuliskan alasan kartu rusak."), _l("Peringatan ini sudah %(status)s."),
+    _l("Tidak boleh berisi karakter kontrol (baris baru, tab, ESC dan sejenisnya)."),
+    _l("Dokumen %(document)s sudah dicatat pada %(day)s (%(quantity)s diterima); tidak dicatat dua kali."),
+    _l("Stok kantor %(source)s hanya bisa dipindahkan oleh kantor %(source)s sendiri (transfer keluar ke "
+       "%(target)s); transfer itu langsung tercatat di kantor ini. Tidak ada yang dicatat."),
 )
 
 KIND_LABELS = {
@@ -91,7 +95,7 @@ def _positive():
                                                  message=_l("Isi bilangan bulat 1 atau lebih."))]
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(OnceForm, FlaskForm):
     item = SelectField(_l("Barang"))
     quantity = WholeNumberField(_l("Jumlah diterima"), validators=_positive(),
                                 description=_l("Dalam satuan buku stok (lembar; pita dan film: kartu)."))
@@ -103,7 +107,7 @@ class ReceiptForm(FlaskForm):
                               description=_l("Pilih bila penerimaan ini adalah kiriman yang sudah dicatat."))
 
 
-class TransferForm(FlaskForm):
+class TransferForm(OnceForm, FlaskForm):
     direction = RadioField(_l("Arah"), choices=[("out", _l("Keluar ke kantor lain")),
                                                 ("in", _l("Masuk dari kantor lain (pinjaman)"))], default="out")
     item = SelectField(_l("Barang"))
@@ -112,20 +116,20 @@ class TransferForm(FlaskForm):
     reason = StringField(_l("Keterangan"), validators=[Length(max=200)])
 
 
-class CountForm(FlaskForm):
+class CountForm(OnceForm, FlaskForm):
     item = SelectField(_l("Barang"))
     counted = WholeNumberField(_l("Hasil hitung fisik"), validators=[
         InputRequired(REQUIRED), NumberRange(min=0, max=inv.MAX_QUANTITY, message=_l("Isi bilangan bulat 0 atau lebih."))])
     reason = StringField(_l("Alasan / berita acara"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class SpoilageForm(FlaskForm):
+class SpoilageForm(OnceForm, FlaskForm):
     item = SelectField(_l("Barang"))
     quantity = WholeNumberField(_l("Jumlah rusak"), validators=_positive())
     reason = StringField(_l("Alasan rusak"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(OnceForm, FlaskForm):
     item = SelectField(_l("Barang"))
     quantity = WholeNumberField(_l("Jumlah"), validators=_positive())
     expected_date = DayField(_l("Perkiraan tiba"), validators=[InputRequired(REQUIRED)])
@@ -175,8 +179,14 @@ def _locale() -> str:
 
 
 def _local(moment, office: Office) -> str:
+    """On the pages: Babel's date and a 24-hour time in the office's zone, in the page's locale."""
+    return display.moment(moment, office.timezone)
+
+
+def _csv_time(moment, office: Office) -> str:
+    """In the CSV export: one fixed form whatever the page's language (as it always was)."""
     if moment is None:
-        return "—"
+        return ""
     return f"{local_time(moment, office.timezone):%d-%m-%Y %H:%M} {zone_abbreviation(office.timezone)}"
 
 
@@ -212,11 +222,7 @@ def _refresh(office: Office) -> dict[str, inv.Risk]:
 
 
 def _fmt_cover(cover) -> str:
-    if cover is None:
-        return "—"
-    if math.isinf(cover):
-        return _("> %(days)s hari", days=30)
-    return _("%(days)s hari", days=f"{cover:.1f}".replace(".", ","))
+    return display.days(cover)
 
 
 def _chart_labels() -> dict:
@@ -253,13 +259,15 @@ def _item_view(office: Office, item: StockItem, risk: inv.Risk, today: date) -> 
     if fc is not None:
         n = min(30, fc.horizon)
         dates, mean, lower, upper = fc.dates[:n], fc.mean[:n], fc.lower[:n], fc.upper[:n]
+        fmt = display.chart_format()
         view["demand_svg"] = Markup(chart.demand_chart(
             f"dem-{item.code.lower()}", today=today, past=past, closed=closed, dates=dates, mean=mean,
-            lower=lower, upper=upper, labels=labels))
+            lower=lower, upper=upper, labels=labels, fmt=fmt))
         proj = chart.projection(today, risk.start_stock, dates, mean, deliveries)
         view["stock_svg"] = Markup(chart.stock_chart(
             f"stk-{item.code.lower()}", today=today, past_stock=past_stock, projection=proj,
-            stockout=risk.stockout_date, deliveries=deliveries, reorder_point=risk.reorder_point, labels=labels))
+            stockout=risk.stockout_date, deliveries=deliveries, reorder_point=risk.reorder_point, labels=labels,
+            fmt=fmt))
         view["table"] = [(d, float(m), float(lo), float(u), p) for d, m, lo, u, (_d, p)
                          in zip(dates, mean, lower, upper, proj)]
     return view
@@ -271,10 +279,15 @@ def _choices_items(office: Office):
 
 @bp.app_template_filter("qty")
 def _qty(value):
-    """Indonesian thousands separator: 12.345."""
-    if value is None:
-        return "—"
-    return f"{value:,.0f}".replace(",", ".")
+    """A count with the page's grouping: 12.345 (Indonesian), 12,345 (English)."""
+    return display.number(value)
+
+
+# the other formats of the manager pages (inventory/display.py): one decimal, percent, date, signed, unit...
+for _name, _fn in {"num1": lambda v: display.number(v, 1), "pct": display.percent, "day": display.day,
+                   "weekday": display.weekday, "signed": display.signed, "unit": display.unit,
+                   "cover": display.days, "alert_text": display.alert_text}.items():
+    bp.add_app_template_filter(_fn, _name)
 
 
 # --------------------------------------------------------------------------- pages
@@ -364,7 +377,7 @@ def _ledger_filters(office: Office):
 def ledger(code: str):
     office = _office(code)
     item, kind, start, end = _ledger_filters(office)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = query_int("page", 1, maximum=100000)
     q = inv.ledger_query(office, item=item, kind=kind, start=start, end=end)
     rows = list(db.session.scalars(q.limit(101).offset((page - 1) * 100)))
     return render_template("inventory/ledger.html", office=office, rows=rows[:100], more=len(rows) > 100,
@@ -384,12 +397,13 @@ def ledger_csv(code: str):
                 "tgl_dokumen", "tiket", "alasan", "petugas", "transfer_id", "kantor_lawan"])
     for mv in db.session.scalars(inv.ledger_query(office, item=item, kind=kind, start=start, end=end)):
         j = inv.movement_json(mv)
-        w.writerow([mv.id, _local(mv.at, office), j["day"], j["item"], mv.kind, mv.quantity, mv.balance_after,
+        w.writerow([mv.id, _csv_time(mv.at, office), j["day"], j["item"], mv.kind, mv.quantity, mv.balance_after,
                     mv.source, mv.document_no, j["document_date"] or "", j["ticket"] or "", mv.reason, mv.actor,
                     mv.transfer_id or "", j["counterpart_office"] or ""])
     resp = make_response(out.getvalue())
     resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = f'attachment; filename="stok-{office.code}-{date.today():%Y%m%d}.csv"'
+    day = office_day(now(), office.timezone)  # the office's own day, not the server's (nor UTC)
+    resp.headers["Content-Disposition"] = f'attachment; filename="stok-{office.code}-{day:%Y%m%d}.csv"'
     return resp
 
 
@@ -439,10 +453,11 @@ def stock_form(code: str, kind: str):
         abort(404)
     form_cls, title = FORMS[kind]
     form = form_cls()
+    form.fresh_nonce()
     form.item.choices = _choices_items(office)
     if kind == "receipt":
         form.delivery_id.choices = [(0, _("— bukan kiriman yang dicatat —"))] + [
-            (d.id, f"{d.expected_date:%d-%m-%Y} · {d.item.name(_locale())} · {d.quantity}")
+            (d.id, f"{display.day(d.expected_date)} · {d.item.name(_locale())} · {display.number(d.quantity)}")
             for d in inv.pending_deliveries(db.session, office)]
     if kind == "transfer":
         others = db.session.scalars(select(Office).where(Office.id != office.id).order_by(Office.code))
@@ -452,9 +467,14 @@ def stock_form(code: str, kind: str):
     if form.validate_on_submit():
         t, actor = now(), principal().actor
         try:
+            if not use_form_nonce(db.session, form.nonce.data, t):  # the same form sent again
+                db.session.rollback()
+                flash(_("Formulir ini sudah terkirim sebelumnya; tidak dicatat dua kali."))
+                return redirect(url_for("manager.office_page", code=office.code))
             action, data = _input_for(kind, form, office)
             if action == "move":
-                movements, events = inv.record_movement(db.session, office=office, data=data, now=t, actor=actor)
+                movements, events = inv.record_movement(db.session, office=office, data=data, now=t, actor=actor,
+                                                        may_take_from=principal().can_access)
                 touched = {(m.office_id, m.item_id) for m in movements}
             else:
                 row = inv.add_expected_delivery(
@@ -467,6 +487,14 @@ def stock_form(code: str, kind: str):
                 _risk, ev = inv.recompute_item(db.session, item, t, webhook_url=inv.webhook_url_for(
                     db.session, item.office, _webhook_default()))
                 events.extend(e for e in ev if e.name != "stock_risk")
+        except inv.DuplicateReceipt as exc:
+            db.session.rollback()
+            if not exc.same:
+                _apply_error(form, exc)
+            else:  # the same delivery entered again: it is in the ledger once, say so
+                flash(_("Dokumen %(document)s sudah tercatat; stok tidak ditambah lagi.",
+                        document=exc.movement.document_no))
+                return redirect(url_for("manager.office_page", code=office.code))
         except DomainError as exc:
             db.session.rollback()
             _apply_error(form, exc)
@@ -531,7 +559,17 @@ def api_movement(office_code: str):
         ticket_id=field(data, "ticket_id", int, required=False, nullable=True, minimum=1),
         delivery_id=field(data, "delivery_id", int, required=False, nullable=True, minimum=1))
     t = now()
-    movements, events = inv.record_movement(db.session, office=office, data=entry, now=t, actor=principal().actor)
+    try:
+        movements, events = inv.record_movement(db.session, office=office, data=entry, now=t,
+                                                actor=principal().actor, may_take_from=principal().can_access)
+    except inv.DuplicateReceipt as exc:
+        if not exc.same:
+            raise  # 409 with the message: the person must look
+        # the same document entered again (a retried script): the first booking's answer, nothing added
+        db.session.rollback()
+        first = db.session.get(StockMovement, exc.details["movement_id"])
+        return jsonify({"movements": [inv.movement_json(first)], "duplicate": True,
+                        "balance": inv.balance_of(db.session, first.item)}), 200
     for item_id in {m.item_id for m in movements}:
         item = db.session.get(StockItem, item_id)
         _r, ev = inv.recompute_item(db.session, item, t, webhook_url=inv.webhook_url_for(
@@ -648,7 +686,13 @@ def _openapi(app: Flask) -> None:
             "security": SECURED, "parameters": [office_param()],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/StockMovementInput"}}}},
+            "description": "A transfer_in takes stock out of from_office, so only an admin or a manager of both "
+                           "offices may enter it (403 otherwise: the sending office enters a transfer_out). A "
+                           "receipt's document_no is booked once per office and item: the same receipt sent again "
+                           "answers 200 with the first booking and duplicate=true, a different one 409.",
             "responses": {"201": resp("The recorded movement(s) (two for a transfer)",
+                                      "#/components/schemas/StockMovementResult"),
+                          "200": resp("The same receipt again: the first booking, nothing added (duplicate=true)",
                                       "#/components/schemas/StockMovementResult"),
                           **errors(400, 401, 403, 404, 409, 413, 415)}}},
         "/api/v1/offices/{office_code}/stock/forecast": {"get": {
@@ -701,9 +745,11 @@ def _openapi(app: Flask) -> None:
             "document_no": {"type": "string", "maxLength": 60},
             "document_date": {"type": "string", "format": "date"},
             "to_office": {"type": "string"}, "from_office": {"type": "string"},
-            "ticket_id": {"type": "integer"}, "delivery_id": {"type": "integer"}}},
+            "ticket_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            "delivery_id": {"type": "integer", "minimum": 1, "maximum": 2147483647}}},
         "StockMovementResult": {"type": "object", "properties": {
-            "movements": {"type": "array", "items": {"type": "object"}}, "balance": {"type": "integer"}}},
+            "movements": {"type": "array", "items": {"type": "object"}}, "balance": {"type": "integer"},
+            "duplicate": {"type": "boolean"}}},
     }
     register_paths(app, paths, schemas)
 

@@ -93,6 +93,8 @@ def _strings() -> dict:
         "offer": _("Ambil antrean %(name)s"),
         "priority_for": _("Antrean prioritas: %(group)s. Pilih layanan."),
         "duplicate": _("Tiket ini sudah dibuat untuk Anda."),
+        "priority_ticket": _("Prioritas: %(group)s"),
+        "countdown": _("Layar kembali ke awal dalam %(n)s detik."),
     }
 
 
@@ -113,7 +115,8 @@ def _notices() -> dict:
 
 
 def _group_labels() -> dict:
-    return {"lansia": _("Lansia"), "disabilitas": _("Penyandang disabilitas"), "ibu_hamil": _("Ibu hamil")}
+    return {"lansia": _("Lansia"), "disabilitas": _("Penyandang disabilitas"), "ibu_hamil": _("Ibu hamil"),
+            "anak": _("Anak-anak"), "korban_bencana": _("Korban bencana")}
 
 
 @bp.get("/kiosk")
@@ -135,9 +138,10 @@ def kiosk_page():
     config = {
         "office": office.code, "locale": locale, "issueUrl": url_for("api.issue_ticket", office_code=office.code),
         "stateUrl": url_for("kiosk.state"), "printUrl": "/api/v1/print-jobs/",
-        "resetSeconds": int(current_app.config.get("KIOSK_RESET_SECONDS", 10)),
+        "resetSeconds": int(current_app.config.get("KIOSK_RESET_SECONDS", 30)),
         "failedResetSeconds": int(current_app.config.get("KIOSK_FAILED_RESET_SECONDS", 60)),
         "homeUrl": url_for("kiosk.kiosk_page"),
+        "groups": _group_labels(),  # a priority ticket says which group it is for
     }
     return render_template(
         "kiosk/kiosk.html", office=office, services=services, opening=opening, config=config,
@@ -211,7 +215,8 @@ def estimate_for(ticket: Ticket, at) -> dict | None:
     if fn is None:
         return None
     try:
-        result = fn(db.session, ticket, at)
+        # recorded as shown (kiosk screen and printed ticket): the record the ranges are calibrated on
+        result = fn(db.session, ticket, at, record="issue")
     except Exception:  # an estimate must never stop a ticket
         log.exception("wait estimate failed for ticket %s", ticket.id)
         return None
@@ -273,6 +278,9 @@ def kiosk_issue(office_code: str):
             db.session.rollback()
             log.exception("could not queue the print job of ticket %s", ticket.id)
             job_info = None
+    if result.duplicate:  # said on the kiosk screen, in its language: the press did not make a new ticket
+        body["message"] = _("Tombol ini baru saja ditekan: tiket %(code)s sudah dibuat untuk Anda dan tidak "
+                            "dicetak lagi. Silakan ambil tiket yang sudah keluar.", code=ticket.code)
     body.update({
         "duplicate": result.duplicate,
         "estimate": estimate,
@@ -332,7 +340,9 @@ def _issue_doc() -> dict:
         "(service and priority) within KIOSK_DOUBLE_PRESS_SECONDS returns the ticket already issued (200, "
         "duplicate=true); more than KIOSK_TICKETS_PER_MINUTE tickets a minute gives 429; outside the office's "
         "opening hours 409 service_unavailable (details.reason=office_closed). Kiosk answers add print_job "
-        "{id, status}, estimate {minutes, p10, p90} or null, qr (URL of the QR image) and duplicate.")
+        "{id, status}, estimate {minutes, p10, p90} or null, qr (URL of the QR image) and duplicate; a "
+        "duplicate also carries message (what the kiosk screen says, in the kiosk's language: nothing new was "
+        "printed).")
     op["responses"]["200"] = {"description": "Kiosk double press: the ticket issued moments ago",
                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}}}
     op["responses"]["429"] = errors(400)["400"] | {"description": "Kiosk throttled (too many tickets a minute)"}

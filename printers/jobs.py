@@ -24,7 +24,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from printers.models import PrinterState, PrintJob
@@ -128,35 +128,52 @@ def _due(now: datetime):
 
 def _claim_stmt(session: Session, pick, now: datetime, claimer: str):
     if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+        pick = pick.with_for_update(skip_locked=True, of=PrintJob)
+    # a job prints where its kiosk prints NOW (an admin may have changed the printer since it was queued)
+    current = select(Device.printer_uri).where(Device.id == PrintJob.device_id).scalar_subquery()
+    current_profile = select(Device.printer_profile).where(Device.id == PrintJob.device_id).scalar_subquery()
     return (update(PrintJob)
             .where(PrintJob.id == pick.scalar_subquery(), PrintJob.status.in_(("queued", "failed")))
             .values(status="printing", claimed_at=now, claimed_by=claimer[:80], updated_at=now,
-                    attempts=PrintJob.attempts + 1)
+                    attempts=PrintJob.attempts + 1, printer_uri=func.coalesce(current, PrintJob.printer_uri),
+                    printer_profile=current_profile)
             .returning(PrintJob.id)
             .execution_options(synchronize_session=False))
 
 
+def _server_printed():
+    """Jobs whose kiosk's current printer is one the server opens (not the print agent, not none)."""
+    return Device.printer_uri.is_not(None) & ~Device.printer_uri.startswith(AGENT_SCHEME)
+
+
+def _agent_printed():
+    return Device.printer_uri.startswith(AGENT_SCHEME)
+
+
 def claim_next(session: Session, *, now: datetime, claimer: str, skip_uris: set[str] = frozenset()) -> PrintJob | None:
     """Claim the oldest due server-side job (not agent jobs), atomically; None when there is none."""
-    pick = (select(PrintJob.id).where(_due(now), ~PrintJob.printer_uri.startswith(AGENT_SCHEME))
+    pick = (select(PrintJob.id).join(Device, Device.id == PrintJob.device_id).where(_due(now), _server_printed())
             .order_by(PrintJob.id).limit(1))
     if skip_uris:
-        pick = pick.where(PrintJob.printer_uri.not_in(sorted(skip_uris)))
+        pick = pick.where(Device.printer_uri.not_in(sorted(skip_uris)))
     job_id = session.execute(_claim_stmt(session, pick, now, claimer)).scalar_one_or_none()
     return session.get(PrintJob, job_id, populate_existing=True) if job_id is not None else None
 
 
 def claim_job(session: Session, *, job_id: int, device_id: int, now: datetime, claimer: str) -> PrintJob | None:
-    """The print agent claims one of its own kiosk's due jobs; None when it is not due or taken."""
-    pick = select(PrintJob.id).where(PrintJob.id == job_id, PrintJob.device_id == device_id, _due(now))
+    """The print agent claims one of its own kiosk's due jobs; None when it is not due or taken, or the kiosk
+    no longer prints through its agent."""
+    pick = (select(PrintJob.id).join(Device, Device.id == PrintJob.device_id)
+            .where(PrintJob.id == job_id, PrintJob.device_id == device_id, _due(now), _agent_printed()))
     claimed = session.execute(_claim_stmt(session, pick, now, claimer)).scalar_one_or_none()
     return session.get(PrintJob, claimed, populate_existing=True) if claimed is not None else None
 
 
 def pending_for_device(session: Session, device_id: int, now: datetime) -> list[PrintJob]:
-    """Jobs the device's agent should print now (queued, or failed and due for a retry)."""
-    return list(session.scalars(select(PrintJob).where(PrintJob.device_id == device_id, _due(now))
+    """Jobs the device's agent should print now (queued, or failed and due for a retry); none when the kiosk
+    does not print through its agent (any more)."""
+    return list(session.scalars(select(PrintJob).join(Device, Device.id == PrintJob.device_id)
+                                .where(PrintJob.device_id == device_id, _due(now), _agent_printed())
                                 .order_by(PrintJob.id).limit(50)))
 
 
@@ -179,6 +196,8 @@ class Outcome:
     kind: str | None = None      # None | "offline" | "paper_out" | "error"
     message: str = ""
     near_end: bool = False
+    #: no retry (the destination is refused by the server's printer settings): staff reprint after a fix
+    final: bool = False
 
 
 PROBLEM_STATES = ("offline", "paper_out", "near_end", "error")
@@ -239,7 +258,7 @@ def record_outcome(session: Session, job: PrintJob, outcome: Outcome, *, now: da
         events += _state_change(session, device, "paper_out", job.last_error, now)
     else:
         job.status = "failed"
-        if job.attempts >= int(setting(config, "PRINT_MAX_ATTEMPTS")):
+        if outcome.final or job.attempts >= int(setting(config, "PRINT_MAX_ATTEMPTS")):
             job.next_attempt_at = None  # given up: staff reprint from the printers page
         else:
             delay = backoff_seconds(job.attempts, float(setting(config, "PRINT_BACKOFF_SECONDS")),
@@ -271,10 +290,44 @@ def reprint(session: Session, job: PrintJob, *, now: datetime) -> list[Event]:
 
 # --------------------------------------------------------------------------- printing
 
-def print_payload(uri: str, profile_name: str | None, payload: dict, *, timeout: float) -> Outcome:
-    """Print one ticket on ``uri`` with the colleague's back-ends; never raises."""
+def printer_policy(app):
+    """Where this server may send ticket bytes: the operator's PRINTER_* settings, with the instance
+    folder and the SQLite database file (and its -wal/-shm/-journal files) always refused."""
+    from sqlalchemy.engine import make_url
+
+    from printers.backends import PrinterPolicy
+
+    database = None
+    try:
+        url = make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            database = os.path.abspath(url.database)
+    except Exception:  # not a URL we can read: nothing more to protect than the instance folder
+        database = None
+    return PrinterPolicy.from_config(app.config, instance_path=app.instance_path, database_path=database)
+
+
+def allowed_destination(uri: str, policy) -> tuple[str | None, Outcome | None]:
+    """The URI to open for ``uri`` under ``policy`` (checked again at every print: the settings may have
+    changed since the printer was saved), or a final failed Outcome saying why it is refused."""
+    from printers.backends import PrinterURIRefused, check_uri
+
+    try:
+        return check_uri(uri, policy), None
+    except PrinterURIRefused as exc:
+        return None, Outcome(False, "error", f"Refused by the server's printer settings: {exc}"[:300], final=True)
+
+
+def print_payload(uri: str, profile_name: str | None, payload: dict, *, timeout: float, policy=None) -> Outcome:
+    """Print one ticket on ``uri`` with the colleague's back-ends; never raises. With ``policy``, ``uri``
+    is checked against it first and the checked destination is opened."""
     from printers import errors
     from printers.profiles import get_profile
+
+    if policy is not None:
+        uri, refused = allowed_destination(uri, policy)
+        if refused is not None:
+            return refused
 
     try:
         profile = get_profile(profile_name or "generic-80")
@@ -340,7 +393,8 @@ def process_due_jobs(app, now: datetime | None = None) -> int:
         payload = json.loads(job.payload or "{}")
         db.session.commit()  # the claim is durable before the printer is touched
         tried += 1
-        outcome = print_payload(uri, profile, payload, timeout=float(setting(config, "PRINT_TIMEOUT_SECONDS")))
+        outcome = print_payload(uri, profile, payload, timeout=float(setting(config, "PRINT_TIMEOUT_SECONDS")),
+                                policy=printer_policy(app))
         if clock is not None:
             now = clock.now()
         job = db.session.get(PrintJob, job_id, populate_existing=True)

@@ -183,7 +183,7 @@ def agent_result(job_id: int):
     data = json_body()
     ok = field(data, "ok", bool)
     kind = field(data, "kind", str, required=False, nullable=True, max_length=20)
-    message = field(data, "message", str, required=False, nullable=True, max_length=300) or ""
+    message = field(data, "message", str, required=False, nullable=True, max_length=300, multiline=True) or ""
     near_end = field(data, "near_end", bool, required=False, default=False)
     if not ok and kind not in ("offline", "paper_out", "error"):
         abort(400, description="Field 'kind' must be one of offline, paper_out, error when ok is false.")
@@ -251,10 +251,37 @@ def _openapi() -> tuple[dict, dict]:
     return paths, {"PrintJob": _job_schema()}
 
 
+def printer_check(app: Flask):
+    """The core's admin form asks this (``app.extensions["adminduk"]["printer_check"]``) whether a kiosk may
+    print to ``uri`` with ``profile``: the back-end registry decides, under the operator's settings."""
+    from printers.backends import N_, PrinterURIRefused, check_uri
+    from printers.profiles import PROFILES, get_profile
+    from queue_service.domain.errors import ValidationFailed
+
+    def check(uri: str | None, profile: str | None) -> None:
+        if uri:
+            try:
+                check_uri(uri, jobs.printer_policy(app))
+            except PrinterURIRefused as exc:
+                raise ValidationFailed(str(exc), field="printer_uri", msgid=exc.msgid, params=exc.params) from None
+        if not profile:
+            return
+        try:
+            get_profile(profile)
+        except KeyError:
+            names = ", ".join(sorted(PROFILES))
+            raise ValidationFailed(f"Unknown printer profile {profile!r}; known: {names}", field="printer_profile",
+                                   msgid=N_("Profil printer tidak dikenal. Pilih salah satu: %(profiles)s."),
+                                   params={"profiles": names})
+
+    return check
+
+
 def init_app(app: Flask) -> None:
     from queue_service import background
     from queue_service.web.openapi import register_paths
 
+    app.extensions["adminduk"]["printer_check"] = printer_check(app)
     app.register_blueprint(bp)
     paths, schemas = _openapi()
     register_paths(app, paths, schemas)

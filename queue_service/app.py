@@ -79,6 +79,18 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
+def async_mode(configured: str | None) -> str:
+    """The configured mode, or when none: gevent if this process has been patched by gevent (as
+    ``adminduk run`` and ``gunicorn -k gevent`` do before the app is imported), else threading."""
+    if configured:
+        if configured not in ("gevent", "threading"):
+            raise ConfigError(f"ADMINDUK_ASYNC_MODE must be 'gevent' or 'threading', not {configured!r}")
+        return configured
+    import sys
+    monkey = sys.modules.get("gevent.monkey")
+    return "gevent" if monkey is not None and monkey.is_module_patched("socket") else "threading"
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         "queue_service",
@@ -89,6 +101,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # an <int:...> in a route stays inside the database's INTEGER range: /admin/.../services/2**63 is a 404,
+    # not an overflow in the database driver
+    from queue_service.web.forms import DatabaseIntConverter
+    app.url_map.converters["int"] = DatabaseIntConverter
 
     # --- extensions
     db.init_app(app)
@@ -101,9 +117,13 @@ def create_app(config: dict | None = None) -> Flask:
     login.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", "threading"), message_queue=app.config.get("MESSAGE_QUEUE"),
+    queue_options = {}
+    if app.config.get("MESSAGE_QUEUE"):  # revocations reach every process (sockets.RevokingManager)
+        from queue_service.sockets import client_manager
+        queue_options["client_manager"] = client_manager(app.config["MESSAGE_QUEUE"])
+    socketio.init_app(app, async_mode=async_mode(app.config.get("ASYNC_MODE")), message_queue=app.config.get("MESSAGE_QUEUE"),
                       cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS", None),
-                      logger=False, engineio_logger=False)
+                      logger=False, engineio_logger=False, **queue_options)
 
     app.extensions["adminduk"] = {
         "policy": QueuePolicy(
@@ -120,10 +140,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    from queue_service.web import counter, display, status
+    from queue_service.web import counter, display, estimates, status, voice
     app.register_blueprint(counter.bp)
     app.register_blueprint(display.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(estimates.bp)
     _features(app)
 
     # --- sockets and CLI
@@ -163,8 +185,14 @@ def _request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _csrf():
-        if (request.method in ("POST", "PUT", "PATCH", "DELETE") and bearer_token() is None
-                and app.config.get("WTF_CSRF_ENABLED", True)):  # tests may switch CSRF off
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE") or bearer_token() is not None:
+            return
+        if (request.path.startswith("/api/") and not request.cookies.get("adminduk_device")
+                and not current_user.is_authenticated):
+            # no credentials at all: there is nothing to forge, say what is missing (401 + WWW-Authenticate)
+            from flask import abort
+            abort(401, description="Send an API token: Authorization: Bearer <token>.")
+        if app.config.get("WTF_CSRF_ENABLED", True):  # tests may switch CSRF off
             csrf.protect()
 
     @app.context_processor

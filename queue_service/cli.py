@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 
-if os.environ.get("ADMINDUK_ASYNC_MODE", "").strip().strip('"') == "gevent":
-    # greenlets instead of threads: patch the standard library before anything imports or starts it
-    from gevent import monkey
+if __name__ == "__main__":
+    # ``python -m queue_service.cli``: the same choice as the ``adminduk`` entry point (queue_service.launch):
+    # gevent for run/demo unless told otherwise, patched before anything below is imported
+    from queue_service.launch import prepare
 
-    monkey.patch_all()
+    prepare()
 
 import json  # noqa: E402  (after the patch above)
 import secrets
@@ -23,7 +24,10 @@ from queue_service.domain.errors import DomainError
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    """The app's clock when it has one (tests set ``CLOCK``), else the real time."""
+    from flask import current_app, has_app_context
+    clock = current_app.config.get("CLOCK") if has_app_context() else None
+    return clock.now() if clock is not None else datetime.now(timezone.utc)
 
 
 def _instance_path() -> Path:
@@ -140,7 +144,8 @@ def create_user_cmd(username, role, office_codes, full_name, password):
 @main.command("create-token")
 @click.argument("username")
 @click.option("--name", default="cli", help="A label to recognise the token by.")
-@click.option("--revoke", "revoke_id", type=int, default=None, help="Revoke the token with this id instead.")
+@click.option("--revoke", "revoke_id", type=click.IntRange(1, 2_147_483_647), default=None,
+              help="Revoke the token with this id instead (its open Socket.IO connections end too).")
 @with_appcontext
 def create_token_cmd(username, name, revoke_id):
     """Create (or revoke) a personal API token. The token is shown once."""
@@ -171,7 +176,9 @@ def create_token_cmd(username, name, revoke_id):
 @click.option("--earlier-only", is_flag=True, help="Leave today's open tickets alone.")
 @with_appcontext
 def close_day_cmd(office_code, earlier_only):
-    """Mark tickets still open as expired (kept for the record, never deleted)."""
+    """Mark tickets still open as expired (kept for the record, never deleted): every open ticket of earlier
+    days, and today's still waiting. Today's called and serving tickets stay with their clerk (who can still
+    finish them); they expire at the next day's rollover."""
     from queue_service import realtime
     from queue_service.extensions import db
     from queue_service.models import Office
@@ -276,8 +283,35 @@ def _serve(app: Flask, host: str, port: int) -> None:
     if socketio.server.eio.async_mode == "gevent":
         _serve_gevent(app, host, port)
         return
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=False)
+    _serve_threads(app, host, port)
+
+
+def _check_mode(requested: str | None) -> str:
+    """The mode this process serves in; refuses a ``--async-mode`` the process was not prepared for (a
+    command invoked in-process, without the ``adminduk`` entry point that patches before any import)."""
+    from queue_service.extensions import socketio
+
+    mode = socketio.server.eio.async_mode
+    if requested and requested != mode:
+        raise click.ClickException(
+            f"this process was prepared for {mode}, not {requested}: start it as 'adminduk ... --async-mode "
+            f"{requested}' (or 'python -m queue_service.cli'), which choose the mode before anything is imported.")
+    return mode
+
+
+def _serve_threads(app: Flask, host: str, port: int) -> None:
+    """A thread per connection (werkzeug's threaded WSGI server, websockets through simple-websocket), chosen
+    with ``--async-mode threading``. Served directly rather than through ``app.run``, which is the
+    interactive development runner (its banner, reloader and debugger are not wanted here); each request is
+    logged by the app's own access log."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class _Handler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):  # the app logs requests itself (logs.py)
+            pass
+
+    server = make_server(host, port, app, threaded=True, request_handler=_Handler)
+    server.serve_forever()  # returns on Ctrl+C
 
 
 def limit_malloc_arenas(arenas: int = 2) -> bool:
@@ -313,14 +347,20 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
     pywsgi.WSGIServer(listener, app, log=None).serve_forever()
 
 
+ASYNC_MODE_HELP = ("gevent (default: one greenlet per connection) or threading (a thread per connection); "
+                   "also ADMINDUK_ASYNC_MODE.")
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--async-mode", type=click.Choice(["gevent", "threading"]), default=None, help=ASYNC_MODE_HELP)
 @with_appcontext
-def run_cmd(host, port):
-    """Serve HTTP and websockets from this process (threads)."""
+def run_cmd(host, port, async_mode):
+    """Serve HTTP and websockets from this process (gevent unless --async-mode threading)."""
     app = current_app._get_current_object()
-    click.echo(f"adminduk-queue on http://{host}:{port}/ (database {app.config['DATABASE_URL']})")
+    mode = _check_mode(async_mode)
+    click.echo(f"adminduk-queue on http://{host}:{port}/ ({mode}; database {app.config['DATABASE_URL']})")
     _serve(app, host, port)
 
 
@@ -376,19 +416,35 @@ def demo_urls(app: Flask, base: str, data: dict) -> list[tuple[str, str]]:
     return urls
 
 
+def demo_dir(environ=None) -> Path:
+    """Where ``adminduk demo`` keeps its database, secret key and logins when ``--data-dir`` is not given:
+    ``ADMINDUK_INSTANCE_PATH`` if set, else ``$XDG_DATA_HOME/adminduk/demo`` (``~/.local/share/adminduk/demo``):
+    one place per user, whatever the current directory, and never inside the virtualenv."""
+    environ = os.environ if environ is None else environ
+    if environ.get("ADMINDUK_INSTANCE_PATH"):
+        return Path(environ["ADMINDUK_INSTANCE_PATH"])
+    base = environ.get("XDG_DATA_HOME") or str(Path(environ.get("HOME") or Path.home()) / ".local" / "share")
+    return Path(base) / "adminduk" / "demo"
+
+
 @main.command("demo", with_appcontext=False)
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="0.0.0.0 serves the other devices of the network too (a phone scanning the QR).")
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the demo's database, secret key and logins "
+                   "[default: ADMINDUK_INSTANCE_PATH, else ~/.local/share/adminduk/demo].")
+@click.option("--async-mode", type=click.Choice(["gevent", "threading"]), default=None, help=ASYNC_MODE_HELP)
 @click.option("--no-serve", is_flag=True, help="Prepare and print, but do not start the server.")
 @click.option("--office-hours", is_flag=True,
               help="Keep the demo office's real hours (08:00-15:00 WIB, Mon-Fri) instead of open all day.")
-def demo_cmd(host, port, no_serve, office_hours):
-    """Prepare a demo (SQLite in the instance folder, demo office) and serve it."""
+def demo_cmd(host, port, data_dir, async_mode, no_serve, office_hours):
+    """Prepare a demo (SQLite in ~/.local/share/adminduk/demo, the demo office) and serve it."""
     from queue_service.app import create_app
     from queue_service.extensions import db
     from queue_service.models import Office
 
-    instance = _instance_path()
+    instance = (data_dir or demo_dir()).expanduser().resolve()
     instance.mkdir(parents=True, exist_ok=True)
     key_file = _secret_file(instance)
     if not key_file.exists():
@@ -422,10 +478,18 @@ def demo_cmd(host, port, no_serve, office_hours):
         click.echo(f"  {label:38} {url}")
     click.echo("")
     _print_logins(data)
-    click.echo(f"\nDatabase: {app.config['DATABASE_URL']}")
+    click.echo(f"\nDemo data folder: {instance}  (database, secret key, demo-credentials.json; "
+               "delete it to start over)")
+    click.echo(f"Database: {app.config['DATABASE_URL']}")
+    if host in ("127.0.0.1", "localhost", "::1") and not app.config.get("PUBLIC_URL"):
+        click.echo("Phones cannot open 127.0.0.1: to scan a ticket's QR with a phone on the same network, start "
+                   "with --host 0.0.0.0 and open the kiosk at this computer's address (or set "
+                   "ADMINDUK_PUBLIC_URL=http://<this computer's address>:%d)." % port)
     if no_serve:
         return
-    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    with app.app_context():
+        mode = _check_mode(async_mode)
+    click.echo(f"Serving on http://{host}:{port}/ ({mode})  (Ctrl+C to stop)")
     _serve(app, host, port)
 
 

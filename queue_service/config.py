@@ -23,9 +23,12 @@ DATABASE_URL: str | None = None
 MESSAGE_QUEUE: str | None = None
 #: Base URL that citizens' phones reach; used for the QR code on tickets. None = the request's host.
 PUBLIC_URL: str | None = None
-#: Concurrency model of HTTP + websockets: "threading" (a thread per connection) or "gevent" (greenlets;
-#: ``adminduk run --gevent`` or ``gunicorn -k gevent``, which monkey-patch the process before the app loads).
-ASYNC_MODE = "threading"
+#: Concurrency model of HTTP + websockets: "gevent" (greenlets) or "threading" (a thread per connection).
+#: ``adminduk run`` and ``adminduk demo`` serve on gevent unless ``--async-mode threading`` or
+#: ``ADMINDUK_ASYNC_MODE=threading`` (the choice is made, and the process patched, before anything is
+#: imported: see ``queue_service/launch.py``). None = gevent when the process has been patched by gevent
+#: (``gunicorn -k gevent``), else threading.
+ASYNC_MODE: str | None = None
 
 # --- localisation ---------------------------------------------------------
 #: UI language when the user chose none. Indonesian first.
@@ -42,9 +45,9 @@ KIOSK_TICKETS_PER_MINUTE = 30
 #: Seconds during which a second press of the same button on the same kiosk returns the same ticket.
 KIOSK_DOUBLE_PRESS_SECONDS = 3
 
-#: Seconds a ticket stays on the kiosk screen after a press, and after a print failure
-#: ("photograph this screen").
-KIOSK_RESET_SECONDS = 10
+#: Seconds a ticket stays on the kiosk screen after a press (long enough for an elderly citizen to scan the QR;
+#: a countdown shows, and "Selesai" ends it sooner), and after a print failure ("photograph this screen").
+KIOSK_RESET_SECONDS = 30
 KIOSK_FAILED_RESET_SECONDS = 60
 
 #: An open counter whose console has sent no heartbeat (every 60 s while the page is open) and made no call
@@ -71,6 +74,12 @@ LIVE_BOARD_INTERVAL = 0.2
 #: Origins allowed to open Socket.IO connections (None = same origin only).
 CORS_ALLOWED_ORIGINS: list[str] | None = None
 
+# --- announcement voice ---------------------------------------------------------
+#: Largest recorded clip an office may upload for one part of the announcement (bytes).
+VOICE_CLIP_MAX_BYTES = 512 * 1024
+#: Largest upload of recorded clips at once (a zip of a whole set; bytes), and the most a zip may unpack to.
+VOICE_UPLOAD_MAX_BYTES = 16 * 1024 * 1024
+
 # --- blank stock --------------------------------------------------------------
 #: Webhook for stock alerts (e.g. the office's WhatsApp/SMS gateway); an office setting overrides it.
 STOCK_WEBHOOK_URL: str | None = None
@@ -91,6 +100,17 @@ PRINT_LEASE_SECONDS = 60.0
 #: print worker period (seconds) and jobs per run
 PRINT_POLL_SECONDS = 1.0
 PRINT_BATCH = 20
+#: Where the server itself may send ticket bytes (a kiosk's printer URI is opened by the server, so it is a
+#: server capability: only admins set it, and these settings confine it; checked when an admin saves a printer
+#: and again before every print).
+#: ``file://`` printers only under these directories (symlinks and ``..`` resolved); empty = ``file://`` refused.
+#: The instance folder and the database file are refused whatever this says. E.g. ["/var/spool/adminduk"].
+PRINTER_FILE_DIRS: list[str] = []
+#: ``tcp://`` printers only to these ports (numbers or "a-b" ranges), e.g. [9100, "9101-9103"].
+PRINTER_TCP_PORTS: list = [9100]
+#: ``tcp://`` printers may be on this machine (127.0.0.0/8, ::1, 0.0.0.0) or link-local (169.254.0.0/16,
+#: fe80::/10). Off: an address or host name that means this machine is refused (internal services listen there).
+PRINTER_TCP_ALLOW_LOCAL = False
 
 # --- features -------------------------------------------------------------------
 #: Feature packages wired by create_app (each has a web.init_app).
@@ -108,6 +128,12 @@ WTF_CSRF_TIME_LIMIT = None
 #: revocation, role change or deactivation takes effect at once in the process that made it, and within
 #: this time in the other processes of a deployment. 0 = ask the database every time.
 PRINCIPAL_CACHE_SECONDS = 10
+
+#: Sign-in throttle: failed sign-ins allowed per (address, user name) and per user name from any address (a
+#: guesser rotating addresses) within the window, before the sign-in answers 429 for the rest of the window.
+LOGIN_FAILURES_PER_ADDRESS = 5
+LOGIN_FAILURES_PER_ACCOUNT = 20
+LOGIN_FAILURE_WINDOW_SECONDS = 300
 
 #: Behind a reverse proxy (nginx): trust its X-Forwarded-For/-Proto/-Host headers (one hop).
 PROXY_FIX = False

@@ -1,8 +1,9 @@
 """What the live screens show, in one payload: the ``queue_changed`` event and the screens' resync.
 
 ``office_board`` = ``tickets.queue_overview`` (waiting counts per service, each counter's current call, the
-last calls) plus, per counter, the current ticket's id and today's served count and mean service time, so a
-counter console or a display can redraw from this payload alone.
+last calls; per counter its break, ``{"until", "local"}`` while the clerk is on one) plus, per counter, the
+current ticket's id and today's served count and mean service time, so a counter console or a display can
+redraw from this payload alone.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from queue_service.domain import status as st
 from queue_service.domain.clock import as_utc, office_day
-from queue_service.domain.speech import announcement
+from queue_service.domain.speech import announcement, announcement_parts
 from queue_service.models import Office, Ticket
 from queue_service.services.tickets import queue_overview
 
@@ -47,6 +48,15 @@ def call_announcements(code: str, counter_number: int | None, counter_name: str 
         except ValueError:
             out[lang] = code
     return out
+
+
+def call_parts(code: str, counter_number: int | None) -> list[str]:
+    """The recorded clips that say the Indonesian sentence, in order (the display plays the chime first);
+    empty when the code cannot be read out."""
+    try:
+        return announcement_parts(code, counter_number)
+    except ValueError:
+        return []
 
 
 def office_board(session: Session, office: Office, now: datetime) -> dict:

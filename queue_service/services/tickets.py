@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_service.domain import status as st
-from queue_service.domain.clock import office_day
+from queue_service.domain.clock import as_utc, local_time, office_day
 from queue_service.domain.codes import ticket_code
 from queue_service.domain.errors import (
+    Conflict,
     InvalidTransition,
     NotFound,
+    PreviousNotStarted,
     QuotaReached,
     ServiceUnavailable,
     ValidationFailed,
@@ -82,6 +84,9 @@ def ticket_payload(ticket: Ticket, *, position: int | None = None) -> dict:
         "issued_at": ticket.issued_at.isoformat(),
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
         "position": position,
+        # the citizen's page tells what happened: sent back after a no-show, moved to another service
+        "requeues": ticket.requeues,
+        "transferred": ticket.origin_service_id is not None and ticket.origin_service_id != ticket.service_id,
     }
 
 
@@ -245,7 +250,7 @@ def _call_statement(dialect: str, ranked: bool):
     waiting RETURNING ticket``; ``ranked``: priority tickets of the ``prefer`` services first."""
     t = Ticket.__table__.c
     pick = select(t.id).where(t.office_id == bindparam("p_office_id"), t.service_day == bindparam("p_day"),
-                              t.status == st.Status.WAITING,
+                              t.status == st.Status.WAITING, t.id != bindparam("p_exclude"),
                               t.service_id.in_(bindparam("p_service_ids", expanding=True)))
     order = [t.queued_at, t.id]
     if ranked:
@@ -262,8 +267,9 @@ def _call_statement(dialect: str, ranked: bool):
 
 
 _CALL = {(d, r): _call_statement(d, r) for d in ("postgresql", "sqlite") for r in (False, True)}
+# a call is a sign of life, and ends the counter's break if it was on one
 _COUNTER_TOUCH = (update(Counter.__table__).where(Counter.__table__.c.id == bindparam("p_id"))
-                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now")))
+                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now"), break_until=None))
 _seq = TicketSequence.__table__.c
 _STREAK_WHERE = ((_seq.office_id == bindparam("p_office_id")) & (_seq.series == bindparam("p_series"))
                  & (_seq.service_day == bindparam("p_day")))
@@ -271,25 +277,61 @@ _STREAK_RESET = update(TicketSequence.__table__).where(_STREAK_WHERE).values(reg
 _STREAK_STEP = update(TicketSequence.__table__).where(_STREAK_WHERE).values(regular_streak=_seq.regular_streak + 1)
 
 
+#: what "call next" may do with the counter's current ticket (``previous``)
+PREVIOUS_ACTIONS = ("no_show", "finish")
+
+
 def call_next(session: Session, *, counter: Counter, now: datetime, actor: str = "",
-              policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket | None, list[Event]]:
+              policy: QueuePolicy = DEFAULT_POLICY, previous: str | None = None,
+              previous_id: int | None = None) -> tuple[Ticket | None, list[Event]]:
     """Call the next waiting ticket for ``counter``, race-free.
 
     One ``UPDATE ... WHERE id = (SELECT ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) AND status = 'waiting'
     RETURNING ticket.*``: two counters pressing at the same instant always get different tickets.
-    The counter's current ticket, if any, is finished first.
+
+    The counter's current ticket, if any, is dealt with first:
+
+    * **serving** (the clerk started it): finished, as "Selesai" would (finish hooks run with the default
+      figures, e.g. one card for a printing service) — a citizen was served, and "next" is how a busy clerk
+      closes a service; ``previous="finish"`` says so explicitly.
+    * **called, never started**: the citizen was not served, so it is never finished (and never takes
+      stock). Without ``previous`` the call is refused with :class:`PreviousNotStarted` (409);
+      ``previous="no_show"`` marks it absent with the requeue rule (:func:`no_show`), and the ticket
+      requeued that way is not the one called next.
+
+    ``previous_id`` (optional) is the ticket the clerk saw: when the counter's current ticket is another one
+    (another tab called meanwhile), nothing happens and :class:`Conflict` (409) says so.
     """
     office = counter.office
     if not counter.active:
         raise InvalidTransition(f"Counter {counter.number} is closed.")
+    if previous is not None and previous not in PREVIOUS_ACTIONS:
+        raise ValidationFailed(f"Field 'previous' must be null or one of: {', '.join(PREVIOUS_ACTIONS)}.",
+                               field="previous")
     # serialise calls of the same counter (two browser tabs): lock its row
     session.execute(_COUNTER_TOUCH, {"p_id": counter.id, "p_open_since": counter.open_since or now, "p_now": now})
     events: list[Event] = []
-    previous = current_ticket(session, counter)
-    if previous is not None:
-        _, finish_events = finish(session, ticket=previous, now=now, actor=actor,
-                                  detail="auto: next ticket called", policy=policy)
-        events.extend(finish_events)
+    previous_ticket = current_ticket(session, counter)
+    exclude = 0
+    if previous_id is not None and (previous_ticket is None or previous_ticket.id != previous_id):
+        now_code = previous_ticket.code if previous_ticket is not None else "none"
+        raise Conflict(f"The counter's current ticket has changed (now {now_code}); nothing was done. "
+                       "Look at the console again and repeat.", current=now_code)
+    if previous_ticket is not None:
+        if previous_ticket.status == st.Status.CALLED and previous != "no_show":
+            raise PreviousNotStarted(
+                f"Ticket {previous_ticket.code} was called but not started, so it was not served: "
+                'send {"previous": "no_show"} to mark it absent (it returns to the queue as the no-show rule '
+                "says) and call the next, or start it first.",
+                ticket=previous_ticket.code, ticket_id=previous_ticket.id, status=str(previous_ticket.status))
+        if previous == "no_show":
+            # a serving ticket is refused here (no-show only from "called"): the clerk meant another state
+            _, more = no_show(session, ticket=previous_ticket, now=now, actor=actor, policy=policy)
+            exclude = previous_ticket.id
+        else:
+            _, more = finish(session, ticket=previous_ticket, now=now, actor=actor,
+                             detail="auto: next ticket called", policy=policy)
+        events.extend(more)
 
     services = counter.services
     if not services:
@@ -302,9 +344,10 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
     # the ticket comes back from the UPDATE itself (RETURNING its columns), refreshed in the session
     ticket = session.scalar(_CALL[_dialect(session), bool(prefer)], {
         "p_office_id": office.id, "p_day": day, "p_service_ids": [s.id for s in services], "p_prefer": prefer,
-        "p_counter_id": counter.id, "p_now": now}, execution_options={"populate_existing": True})
+        "p_counter_id": counter.id, "p_now": now, "p_exclude": exclude},
+        execution_options={"populate_existing": True})
     if ticket is None:
-        if previous is not None:
+        if previous_ticket is not None:
             events.append(queue_changed(office))
         return None, events
     session.execute(_STREAK_RESET if ticket.priority_group else _STREAK_STEP,
@@ -384,6 +427,9 @@ def transfer(session: Session, *, ticket: Ticket, target: Service, now: datetime
         raise NotFound("That service does not belong to this ticket's office.")
     if target.id == ticket.service_id:
         raise InvalidTransition("The ticket is already in that service.")
+    if not target.active:  # as issuing there is refused: nobody would ever call it
+        raise ServiceUnavailable(f"Service {target.code} is not taking tickets now; choose another service.",
+                                 service=target.code)
     counter_id = ticket.counter_id
     source = ticket.service.code
     ticket.service_id = target.id
@@ -410,12 +456,18 @@ def cancel(session: Session, *, ticket: Ticket, now: datetime, actor: str = "") 
 
 def close_day(session: Session, *, office: Office, now: datetime, include_today: bool = False,
               actor: str = "system") -> tuple[int, list[Event]]:
-    """Mark open tickets of earlier office-local days (and today's with ``include_today``) as
-    expired. Tickets are never deleted. Returns how many were closed."""
+    """Mark open tickets of earlier office-local days as expired, and with ``include_today`` today's
+    tickets still waiting. Tickets are never deleted. Returns how many were closed.
+
+    Today's called and serving tickets stay with their clerk: a citizen at the counter when the office
+    closes the queue is still served, the clerk's finish still works (and takes the printed card off the
+    stock). They expire at the next day's rollover if nobody finished them."""
     today = office_day(now, office.timezone)
-    day_cond = Ticket.service_day <= today if include_today else Ticket.service_day < today
-    ids = session.scalars(select(Ticket.id).where(
-        Ticket.office_id == office.id, day_cond, Ticket.status.in_([s.value for s in st.OPEN]))).all()
+    earlier = (Ticket.service_day < today) & Ticket.status.in_([s.value for s in st.OPEN])
+    cond = earlier
+    if include_today:
+        cond = earlier | ((Ticket.service_day == today) & (Ticket.status == st.Status.WAITING.value))
+    ids = session.scalars(select(Ticket.id).where(Ticket.office_id == office.id, cond)).all()
     if ids:
         session.execute(update(Ticket).where(Ticket.id.in_(ids))
                         .values(status=st.Status.EXPIRED, finished_at=now)
@@ -437,22 +489,58 @@ def counter_seen(session: Session, *, counter: Counter, now: datetime) -> list[E
     return [queue_changed(counter.office)] if opened else []
 
 
-def close_away_counters(session: Session, *, now: datetime, away_seconds: float) -> list[Event]:
+def break_info(counter: Counter, tz: str) -> dict | None:
+    """``{"until": ISO UTC, "local": "HH:MM"}`` while the counter's clerk is on a break, else None."""
+    if counter.break_until is None:
+        return None
+    return {"until": as_utc(counter.break_until).isoformat(),
+            "local": f"{local_time(counter.break_until, tz):%H:%M}"}
+
+
+#: a counter on a break is not closed as away before its break is overdue by this long (seconds)
+BREAK_GRACE_SECONDS = 1800.0
+
+
+def close_away_counters(session: Session, *, now: datetime, away_seconds: float,
+                        break_grace_seconds: float = BREAK_GRACE_SECONDS) -> list[Event]:
     """Close every open counter whose console has given no sign of life (heartbeat, call) for
     ``away_seconds``: the clerk left without "Tutup loket", and wait estimates must stop counting it.
-    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned."""
+    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned.
+    A counter on a break stays open (the console may be shut meanwhile; estimates count a late clerk as
+    coming back soon) until its break is overdue by ``break_grace_seconds`` (at least ``away_seconds``);
+    then it is closed and its break dropped."""
     from datetime import timedelta
     limit = now - timedelta(seconds=away_seconds)
+    grace = now - timedelta(seconds=max(away_seconds, break_grace_seconds))
     seen = func.coalesce(Counter.last_seen_at, Counter.open_since)
-    away = session.scalars(select(Counter).where(Counter.open_since.is_not(None), seen < limit)).all()
+    away = session.scalars(select(Counter).where(
+        Counter.open_since.is_not(None), seen < limit,
+        Counter.break_until.is_(None) | (Counter.break_until < grace))).all()
     offices: dict[int, Office] = {}
     for counter in away:
         counter.open_since = None
+        counter.break_until = None
         offices[counter.office_id] = counter.office
     return [queue_changed(office) for office in offices.values()]
 
 
 # --------------------------------------------------------------------------- queries
+
+def usual_transfers(session: Session, office: Office, now: datetime, days: int = 60) -> dict[str, str]:
+    """Source service code -> the service its tickets were most often transferred to at this office in the
+    last ``days`` (e.g. REKAM -> CETAK): the counter console starts its transfer list there."""
+    from datetime import timedelta
+    rows = session.execute(select(TicketEvent.detail, func.count(TicketEvent.id)).join(
+        Ticket, Ticket.id == TicketEvent.ticket_id).where(
+        Ticket.office_id == office.id, TicketEvent.action == "transfer",
+        TicketEvent.at >= now - timedelta(days=days)).group_by(TicketEvent.detail)).all()
+    best: dict[str, tuple[int, str]] = {}
+    for detail, n in rows:
+        source, sep, target = (detail or "").partition(" -> ")
+        if sep and source and target and n > best.get(source, (0, ""))[0]:
+            best[source] = (n, target)
+    return {source: target for source, (_, target) in best.items()}
+
 
 def queue_overview(session: Session, office: Office, now: datetime) -> dict:
     """Waiting counts per service and the current call of every counter (the display's resync)."""
@@ -474,6 +562,7 @@ def queue_overview(session: Session, office: Office, now: datetime) -> dict:
         counters.append({
             "id": c.id, "number": c.number, "name": c.name, "active": c.active,
             "services": [s.code for s in c.services],
+            "break": break_info(c, office.timezone),
             "current": ({"code": t.code, "service": t.service.code, "status": t.status,
                          "called_at": t.called_at.isoformat() if t.called_at else None} if t else None),
         })

@@ -12,9 +12,10 @@ from __future__ import annotations
 import io
 from datetime import time
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -162,7 +163,8 @@ class DeviceForm(FlaskForm):
                        description=_l("Contoh: Kios Lobi, TV Ruang Tunggu."))
     printer_uri = StringField(_l("Alamat printer (kios)"), validators=[Length(max=200)],
                               description=_l("Contoh: tcp://192.168.1.50:9100, usb://0x0416:0x5011, "
-                                             "cups://Printer_Tiket atau dummy://. Kosongkan bila tanpa printer."))
+                                             "cups://Printer_Tiket, agent:// (dicetak oleh agen cetak di PC kios) "
+                                             "atau dummy://. Kosongkan bila tanpa printer."))
     printer_profile = StringField(_l("Profil printer (kios)"), validators=[Length(max=40)],
                                   description=_l("Contoh: TM-T20II, POS-5890, ZJ-5870."))
     filter_services = CheckboxesField(_l("Layanan yang ditampilkan (layar)"),
@@ -529,6 +531,8 @@ def user_password(user_id: int):
         try:
             uc.set_password(db.session, user, pw_form.new_password.data)
             db.session.commit()
+            if user.id == _user().id:  # their own password: this session goes on, every other one ends
+                login_user(user)
             flash(_("Kata sandi %(username)s diganti.", username=user.username))
             return redirect(url_for("admin.user_edit", user_id=user_id))
         except ValidationFailed as exc:
@@ -585,7 +589,18 @@ def _device_form(office: Office, device: Device | None) -> DeviceForm:
         form.filter_counters.data = [int(n) for n in device.filter_counters.split(",") if n.isdigit()]
     if device is not None:
         form.kind.data = device.kind
+    if not _is_admin():  # where a kiosk prints is a server capability: the admin sets it
+        for f in (form.printer_uri, form.printer_profile):
+            f.render_kw = {**(f.render_kw or {}), "readonly": True}
+            if not form.is_submitted():
+                f.data = getattr(device, f.name) if device is not None else ""
+        form.printer_uri.description = _l("Diatur oleh admin server: server sendiri yang membuka alamat printer ini.")
     return form
+
+
+def _printer_args() -> dict:
+    return {"may_set_printer": _is_admin(),
+            "printer_check": current_app.extensions["adminduk"].get("printer_check")}
 
 
 def _device_data(form: DeviceForm) -> uc.DeviceData:
@@ -608,7 +623,7 @@ def device_new(code: str):
     form = _device_form(office, None)
     if form.validate_on_submit():
         result = _save(form, lambda: uc.issue_device(db.session, office, form.kind.data, _device_data(form),
-                                                     now=now()), integrity_field="name")
+                                                     now=now(), **_printer_args()), integrity_field="name")
         if result is not None:
             device, token = result
             return _token_page(device, token, 201, fresh=True)
@@ -624,7 +639,8 @@ def device_edit(code: str, device_id: int):
     device = _in_office(Device, device_id, office)
     form = _device_form(office, device)
     if form.validate_on_submit():
-        saved = _save(form, lambda: uc.save_device(db.session, device, _device_data(form)), integrity_field="name")
+        saved = _save(form, lambda: uc.save_device(db.session, device, _device_data(form), **_printer_args()),
+                      integrity_field="name")
         if saved is not None:
             flash(_("Perangkat \"%(name)s\" disimpan.", name=saved.name))
             return redirect(url_for("admin.devices", code=code))

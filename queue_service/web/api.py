@@ -85,8 +85,14 @@ def call_next(counter_id: int):
     if counter is None:
         abort(404, description=f"Counter {counter_id} does not exist.")
     ensure_office(counter.office_id)
+    data = json_body(required=False)
+    previous = field(data, "previous", str, required=False, nullable=True, max_length=20)
+    if previous not in (None, *svc.PREVIOUS_ACTIONS):
+        abort(400, description="Field 'previous' must be null, \"no_show\" (the called ticket did not come) "
+                               "or \"finish\" (the ticket being served is done).")
+    previous_id = field(data, "previous_id", int, required=False, nullable=True, minimum=1, maximum=2**31 - 1)
     ticket, events = svc.call_next(db.session, counter=counter, now=now(), actor=principal().actor,
-                                   policy=queue_policy())
+                                   policy=queue_policy(), previous=previous, previous_id=previous_id)
     body = ticket_json(ticket) if ticket is not None else None  # before the commit (see issue_ticket)
     commit_and_emit(events)
     if body is None:

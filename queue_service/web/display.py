@@ -1,5 +1,7 @@
-"""The waiting-room display (a 1920x1080 TV): now calling, the last calls, waiting counts, the clock and
-the office's information text; announces each call (chime + Indonesian speech in the browser).
+"""The waiting-room display (a 1920x1080 or 1280x720 TV): now calling, the last calls, waiting counts, the clock
+and the office's information text; announces each call in Indonesian by joining recorded clips in the browser
+(the office's own recordings, else the shipped espeak-ng clips; see ``web/voice.py``), or with the browser's id-ID
+voice where one exists and the office prefers it.
 
 A TV is paired once: ``/display/<office>/pair?token=<display token>`` stores the token in the httponly
 ``adminduk_device`` cookie and redirects to the screen, so the token never stays in the address bar. Staff
@@ -17,6 +19,7 @@ from queue_service.extensions import db
 from queue_service.services.board import office_board
 from queue_service.web.access import ensure_office, office_or_404, principal, principal_from_token, require
 from queue_service.web.helpers import now
+from queue_service.web.voice import display_voice
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 
@@ -51,6 +54,7 @@ def screen(office_code: str):
         "board": board,
         "queue_url": url_for("api.queue", office_code=office.code),
         "chime": url_for("static", filename="sounds/chime.wav"),
+        "voice": display_voice(office),
     }
     return render_template("display/screen.html", office=office, config=config)
 

@@ -70,9 +70,20 @@ CORE_PATHS = {
     }},
     "/api/v1/counters/{counter_id}/call-next": {"post": {
         "summary": "Call the next waiting ticket for a counter", "security": SECURED,
+        "description": (
+            "The counter's current ticket is dealt with first. Being served: it is finished (as /finish would, "
+            "with the default figures). Called but never started: the citizen was not served, so the call is "
+            "refused with 409 previous_not_started (details: ticket, ticket_id) unless previous is "
+            "\"no_show\": then it is marked absent with the no-show rule (requeued once, then no_show) and "
+            "is not the ticket called next. previous_id, if given, must be the counter's current ticket "
+            "(else 409 conflict, nothing done)."),
         "parameters": [id_param("counter_id")],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "previous": {"type": ["string", "null"], "enum": ["no_show", "finish", None]},
+                "previous_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2147483647}}}}}},
         "responses": {"200": _resp("The called ticket", TICKET), "204": {"description": "Nobody is waiting"},
-                      **errors(401, 403, 404, 409)},
+                      **errors(400, 401, 403, 404, 409, 415)},
     }},
     "/api/v1/tickets/{ticket_id}/recall": _ticket_command("Announce the called ticket again"),
     "/api/v1/tickets/{ticket_id}/start": _ticket_command("Start serving the called ticket"),

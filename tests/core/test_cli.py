@@ -112,21 +112,26 @@ def test_environment_overrides(monkeypatch, tmp_path):
 def test_backup_while_serving_and_restore(app, runner, demo, api, tmp_path):
     import threading
 
+    from tests.plugins.threads import ThreadGroup
+
     stop = threading.Event()
+    answers = []
 
     def keep_issuing():  # the office keeps working during the backup
         while not stop.is_set():
-            api.post("/api/v1/offices/BKS/tickets", {"service": "KK"}, token=api.tokens["petugas1"])
+            answers.append(api.post("/api/v1/offices/BKS/tickets", {"service": "KK"},
+                                    token=api.tokens["petugas1"]).status_code)
 
-    worker = threading.Thread(target=keep_issuing)
-    worker.start()
+    worker = ThreadGroup("issuing")
+    worker.start(keep_issuing)
     try:
         target = tmp_path / "copy.sqlite3"
         r = run(runner, "backup", str(target))
         assert r.exit_code == 0 and target.exists(), r.output
     finally:
         stop.set()
-        worker.join(10)
+        worker.join(10)  # the issuing thread raised or hung: the test fails
+    assert answers and set(answers) == {201}, sorted(set(answers))  # ...and every ticket was issued
     assert runner.invoke(main, ["backup", str(target)]).exit_code != 0  # never overwrites
 
     import sqlite3

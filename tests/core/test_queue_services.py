@@ -71,6 +71,8 @@ def test_strict_priority_is_called_first_then_issue_order(any_app):
         order = []
         for i in range(4):
             t, _ = svc.call_next(db.session, counter=counters[1], now=now + timedelta(minutes=i + 1))
+            if t is not None:  # served, so the next press finishes it
+                svc.start(db.session, ticket=t, now=now + timedelta(minutes=i + 1))
             db.session.commit()
             order.append(t.code if t else None)
         assert order == [p1.code, a1.code, a2.code, None]
@@ -88,6 +90,7 @@ def test_interleave_policy_takes_one_priority_after_n_regular(any_app):
         called = []
         for i in range(6):
             t, _ = svc.call_next(db.session, counter=counter, now=now + timedelta(minutes=i + 1))
+            svc.start(db.session, ticket=t, now=now + timedelta(minutes=i + 1))
             db.session.commit()
             called.append(t.code)
         assert called == [regular[0].code, regular[1].code, regular[2].code, prio.code,
@@ -128,13 +131,14 @@ def test_lifecycle_transitions_and_audit_trail(any_app):
         assert actions == ["issue", "call", "recall", "start", "finish"]
 
 
-def test_call_next_finishes_the_counters_current_ticket(any_app):
+def test_call_next_finishes_the_counters_ticket_being_served(any_app):
     seed(any_app)
     with any_app.app_context():
         office, services, counters = office_and(any_app)
         a = issue(office, services["KK"], MONDAY_0800_WIB)
         b = issue(office, services["KK"], MONDAY_0800_WIB + timedelta(seconds=1))
         svc.call_next(db.session, counter=counters[4], now=MONDAY_0800_WIB)
+        svc.start(db.session, ticket=a, now=MONDAY_0800_WIB + timedelta(minutes=1))
         db.session.commit()
         t, events = svc.call_next(db.session, counter=counters[4], now=MONDAY_0800_WIB + timedelta(minutes=5))
         db.session.commit()

@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     ("counter.console", "GET"): STAFF | only("other_clerk", "other_manager"),
     ("counter.state", "GET"): STAFF, ("counter.close", "POST"): STAFF,
     ("counter.heartbeat", "POST"): STAFF,
+    ("counter.start_break", "POST"): STAFF, ("counter.end_break", "POST"): STAFF,
     # display screen
     ("display.screen", "GET"): only("display") | STAFF,
     # printers page (lists the caller's own offices' printers), reprints and the ticket preview
@@ -82,6 +83,8 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     ("stock_api.api_turned_away", "POST"): only("kiosk") | STAFF,
     # manager pages (the dashboard lists the caller's own offices)
     ("manager.dashboard", "GET"): MANAGERS | only("other_manager"),
+    # how good the wait estimates were (the picker lists the caller's own offices)
+    ("estimates.pick", "GET"): MANAGERS | only("other_manager"), ("estimates.office_page", "GET"): MANAGERS,
     ("manager.office_page", "GET"): MANAGERS, ("manager.ledger", "GET"): MANAGERS,
     ("manager.ledger_csv", "GET"): MANAGERS, ("manager.stock_form", "GET"): MANAGERS,
     ("manager.stock_form", "POST"): MANAGERS, ("manager.acknowledge", "POST"): MANAGERS,
@@ -103,6 +106,11 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
         ("device_new", "POST"), ("device_edit", "GET"), ("device_edit", "POST"), ("device_qr", "GET"),
         ("device_revoke", "POST"), ("device_rotate", "POST"), ("user_edit", "GET"), ("user_edit", "POST"),
         ("user_password", "POST"), ("user_token_new", "POST"), ("user_token_revoke", "POST")]},
+    # the announcement voice: managers upload their office's recordings; its displays and staff play them
+    **{(f"voice.{e}", m): MANAGERS for e, m in [
+        ("page", "GET"), ("upload", "POST"), ("settings", "POST"), ("delete", "POST"), ("delete_all", "POST"),
+        ("shipped_zip", "GET")]},
+    ("voice.clip", "GET"): only("display") | STAFF,
 }
 
 def _spare_objects(world) -> dict:
@@ -142,7 +150,7 @@ def path_values(world, spare: dict) -> dict:
             "fmt": "png", "alert_id": ids.get("alert"), "kind": "receipt", "job_id": ids.get("job"),
             "ticket_id": ids["ticket"], "token": ids["token"], "filename": "js/app.js",
             "service_code": ids["service_code"], "device_token": spare["device_token"],
-            "item_code": "KTP_EL", "rule_id": spare.get("rule")}
+            "item_code": "KTP_EL", "rule_id": spare.get("rule"), "part": "huruf-b"}
 
 
 #: per-endpoint values that differ from the shared ones above

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 
 import pytest
 from sqlalchemy import func, select
 
 from queue_service.extensions import db
 from queue_service.models import Device, Service, Ticket
+from tests.plugins.threads import run_threads
 
 ISSUE = "/api/v1/offices/BKS/tickets"
 
@@ -85,6 +85,9 @@ def test_press_from_the_page_with_csrf_double_press_and_print_job(app, api, cloc
     assert again.status_code == 200
     assert again.get_json()["id"] == t1["id"] and again.get_json()["duplicate"] is True
     assert again.get_json()["print_job"]["id"] == t1["print_job"]["id"]
+    # what the kiosk screen says instead of "take your ticket": nothing new was printed (in its language)
+    assert again.get_json()["message"].startswith("Tombol ini baru saja ditekan: tiket C-001 sudah dibuat")
+    assert "message" not in t1
 
     # another priority group or another service is a new ticket; so is the same press later
     prio = client.post(ISSUE, json={"service": "KK", "priority": "lansia"}, headers=h).get_json()
@@ -105,19 +108,12 @@ def test_two_concurrent_presses_get_the_same_ticket(any_app, clock):
     from tests.conftest import seed, tokens
     data = seed(any_app)
     token = tokens(data)["kiosk"]
-    results, barrier = [], threading.Barrier(4)
 
-    def press():
-        c = any_app.test_client()
-        barrier.wait()
-        r = c.post(ISSUE, json={"service": "REKAM"}, headers={"Authorization": f"Bearer {token}"})
-        results.append((r.status_code, r.get_json()))
+    def press(_):
+        r = any_app.test_client().post(ISSUE, json={"service": "REKAM"}, headers={"Authorization": f"Bearer {token}"})
+        return r.status_code, r.get_json()
 
-    threads = [threading.Thread(target=press) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = run_threads(4, press, timeout=30)  # released together by a barrier; a press that raised fails
     assert sorted(s for s, _ in results) == [200, 200, 200, 201], results
     assert len({body["id"] for _, body in results}) == 1
     with any_app.app_context():

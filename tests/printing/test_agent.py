@@ -13,6 +13,7 @@ from printers.agent import PrintAgent
 from queue_service.cli import main
 from queue_service.extensions import db
 from queue_service.models import Device
+from tests.plugins.threads import ThreadGroup
 
 MONDAY_0900_WIB = datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc)
 
@@ -61,10 +62,11 @@ def wait_status(server, job_id, wanted, timeout=15):
 
 def start(agent):
     stop = threading.Event()
-    thread = threading.Thread(target=agent.run, args=(stop,), daemon=True)
-    thread.start()
+    thread = ThreadGroup("print-agent")  # what agent.run raises fails the test (at halt, or while connecting)
+    thread.start(agent.run, stop)
     deadline = time.monotonic() + 10
     while not (agent._sio is not None and agent._sio.connected) and time.monotonic() < deadline:
+        thread.check()
         time.sleep(0.05)
     assert agent._sio is not None and agent._sio.connected, "the agent did not connect"
     return stop, thread
@@ -73,8 +75,7 @@ def start(agent):
 def halt(agent, stop, thread):
     stop.set()
     agent.wake()
-    thread.join(15)
-    assert not thread.is_alive()
+    thread.join(15)  # raises if agent.run raised or is still running
 
 
 def test_agent_prints_pushed_jobs_and_replays_missed_ones_after_a_disconnect(live_server, tmp_path):
@@ -93,8 +94,8 @@ def test_agent_prints_pushed_jobs_and_replays_missed_ones_after_a_disconnect(liv
         halt(agent, stop, thread)
 
     # the agent is gone: tickets are still issued, their jobs wait (the push reaches nobody)
+    assert agent._sio is None  # the agent stopped and left: nobody can claim these jobs (no waiting needed)
     t2, t3 = issue(s, "REKAM"), issue(s, "KIA")
-    time.sleep(0.5)
     with s.app.app_context():
         from printers.models import PrintJob
         j = db.session.get(PrintJob, t2["print_job"]["id"])

@@ -3,7 +3,6 @@ staff alerts and reprint, two workers never printing the same job. The ticket ex
 from __future__ import annotations
 
 import io
-import threading
 
 from sqlalchemy import func, select
 
@@ -11,6 +10,7 @@ from printers import jobs
 from printers.models import PrinterState, PrintJob
 from queue_service.extensions import db, socketio
 from queue_service.models import Device, Ticket
+from tests.plugins.threads import run_threads
 from tests.printing.conftest import PAPER_NEAR_END, PAPER_OUT
 
 ISSUE = "/api/v1/offices/BKS/tickets"
@@ -167,12 +167,7 @@ def test_two_workers_never_print_the_same_job(any_app, clock, tcp_printer):
         r = client.post(ISSUE, json={"service": service}, headers=h)
         assert r.status_code == 201, r.get_json()
         codes.append(r.get_json()["code"])
-    counts = []
-    threads = [threading.Thread(target=lambda: counts.append(run_worker(any_app))) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    counts = run_threads(3, lambda i: run_worker(any_app), timeout=60)  # a worker that raised fails the test
     assert sum(counts) == 16
     data = printer.wait_printed(16)
     assert len(data) == 16
