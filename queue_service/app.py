@@ -168,7 +168,7 @@ def _features(app: Flask) -> None:
     """Wire the feature packages. They never import each other; only this function knows all."""
     import importlib
 
-    for name in app.config.get("FEATURES", ("kiosk", "printers", "inventory")):
+    for name in app.config.get("FEATURES", ("kiosk", "printers", "inventory", "bookings")):
         try:
             module = importlib.import_module(f"{name}.web")
         except ModuleNotFoundError as exc:

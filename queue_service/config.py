@@ -114,7 +114,7 @@ PRINTER_TCP_ALLOW_LOCAL = False
 
 # --- features -------------------------------------------------------------------
 #: Feature packages wired by create_app (each has a web.init_app).
-FEATURES = ["kiosk", "printers", "inventory"]
+FEATURES = ["kiosk", "printers", "inventory", "bookings"]
 
 # --- security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

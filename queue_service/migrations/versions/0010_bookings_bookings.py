@@ -1,7 +1,7 @@
 """bookings: booking settings, bookings, counters, limits, messages, remote tickets; office calendar entries
 
-Revision ID: 0006_bookings
-Revises: 0005_login_failure
+Revision ID: 0010_bookings
+Revises: 0009_eta
 Create Date: 2026-11-29 00:46:57.983386
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_bookings'
-down_revision = '0005_login_failure'
+revision = '0010_bookings'
+down_revision = '0009_eta'
 branch_labels = None
 depends_on = None
 
