@@ -78,6 +78,7 @@ def test_checked_in_booking_is_called_at_its_slot_time_between_the_walkins(offic
     order = []
     for minute in range(3):
         t, _ = svc.call_next(db.session, counter=counter, now=wib(9, 10 + minute))
+        svc.start(db.session, ticket=t, now=wib(9, 10 + minute))  # call next closes only a started ticket
         db.session.commit()
         order.append(t.code)
     assert order == [early_walkin.code, r.ticket.code, late_walkin.code]

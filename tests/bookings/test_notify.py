@@ -147,9 +147,11 @@ def test_turn_near_and_called_once_each(office, gateway):
     db.session.commit()
     assert queue_turn_messages(db.session, wib(8, 47), "https://a.example") == 0
     counter = db.session.scalar(select(Counter).where(Counter.office_id == office.id, Counter.number == 3))
-    for m in (0, 1):
-        svc.call_next(db.session, counter=counter, now=wib(9, m))
-        db.session.commit()
+    first, _ = svc.call_next(db.session, counter=counter, now=wib(9, 0))
+    svc.start(db.session, ticket=first, now=wib(9, 0))  # call next closes only a started ticket
+    db.session.commit()
+    svc.call_next(db.session, counter=counter, now=wib(9, 1))
+    db.session.commit()
     assert db.session.get(Booking, b.id).ticket.status == "called"
     assert queue_turn_messages(db.session, wib(9, 2), "https://a.example") == 1
     db.session.commit()
