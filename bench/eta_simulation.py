@@ -175,9 +175,10 @@ class Office:
         from queue_service.app import create_app
         from queue_service.extensions import db
         from queue_service.models import Counter, Office as OfficeRow, Service
-        from queue_service.services import breaks, tickets, waits
+        from queue_service.services import breaks, presence, tickets, waits
 
         self.svc, self.breaks, self.waits, self.db = tickets, breaks, waits, db
+        self.presence = presence
         self.tmp = tempfile.TemporaryDirectory(prefix="eta-sim-")
         self.app = create_app({"DATABASE_URL": f"sqlite:///{self.tmp.name}/sim.sqlite3", "TESTING": True,
                                "SECRET_KEY": "x", "INSTANCE_PATH": self.tmp.name, "BACKGROUND_WORKERS": False})
@@ -202,7 +203,10 @@ class Office:
             s.add(self.counters[number])
         s.commit()
         self.code_of = {svc.id: code for code, svc in self.services.items()}
-        self.policy = self.app.extensions["adminduk"]["policy"]
+        from queue_service import hooks
+        from queue_service.services.tickets import QueuePolicy
+        self.policy = QueuePolicy.from_config(self.app.config)
+        self.hooks = hooks.of(self.app)
         self.errors: list[str] = []
 
     # every request: one transaction, committed; a failure is rolled back and counted
@@ -222,7 +226,7 @@ class Office:
         group = PRIORITY_GROUPS[0] if priority else None
         return self._do("issue", lambda s: self.svc.issue_ticket(
             s, office=self.office, service=self.services[service], priority=group, now=now,
-            policy=self.policy)[0].id)
+            quota_caps=self.hooks.quota_caps, quota_holds=self.hooks.quota_holds)[0].id)
 
     def estimate_and_record(self, tid: int, now: datetime, runs: int, seed: int):
         """What the kiosk does after the ticket is stored: build the snapshot from the database, estimate,
@@ -249,13 +253,14 @@ class Office:
         return self.db.session.get(Ticket, tid)
 
     def finish(self, tid: int, now: datetime) -> None:
-        self._do("finish", lambda s: self.svc.finish(s, ticket=self._ticket(tid), now=now, policy=self.policy))
+        self._do("finish", lambda s: self.svc.finish(s, ticket=self._ticket(tid), now=now,
+                                                           finish_hooks=self.hooks.finish_hooks))
 
     def no_show(self, tid: int, now: datetime) -> None:
         self._do("no_show", lambda s: self.svc.no_show(s, ticket=self._ticket(tid), now=now, policy=self.policy))
 
     def open_console(self, number: int, now: datetime) -> None:
-        self._do("console", lambda s: self.svc.counter_seen(s, counter=self.counters[number], now=now))
+        self._do("console", lambda s: self.presence.counter_seen(s, counter=self.counters[number], now=now))
 
     def start_break(self, number: int, until: datetime, now: datetime) -> None:
         self._do("break", lambda s: self.breaks.start_break(s, counter=self.counters[number], until=until, now=now))
@@ -263,8 +268,8 @@ class Office:
     def heartbeats(self, numbers, now: datetime) -> None:
         def work(s):
             for n in numbers:
-                self.svc.counter_seen(s, counter=self.counters[n], now=now)
-            self.svc.close_away_counters(s, now=now, away_seconds=AWAY_SECONDS)
+                self.presence.counter_seen(s, counter=self.counters[n], now=now)
+            self.presence.close_away_counters(s, now=now, away_seconds=AWAY_SECONDS)
         self._do("heartbeat", work)
 
     def waiting_count(self) -> int:

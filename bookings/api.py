@@ -23,7 +23,9 @@ from queue_service.domain.clock import office_day
 from queue_service.domain.urls import status_url
 from queue_service.extensions import db
 from queue_service.web.access import ensure_office, office_or_404, principal, require
-from queue_service.web.helpers import commit_and_emit, field, json_body, now, queue_policy
+from queue_service import hooks
+from queue_service.clock import now
+from queue_service.web.helpers import commit_and_emit, field, json_body
 
 bp = Blueprint("bookings_api", __name__, url_prefix="/api/v1")
 
@@ -145,8 +147,9 @@ def api_checkin(office_code: str, booking_code: str):
     ensure_office(office)
     if len(booking_code) > 20:
         abort(404, description="No booking with this code at this office.")
-    result = checkin_svc.check_in(db.session, office=office, scanned=booking_code, now=now(), policy=queue_policy(),
-                                  actor=principal().actor)
+    result = checkin_svc.check_in(db.session, office=office, scanned=booking_code, now=now(),
+                                  quota_caps=hooks.current().quota_caps,
+                                  quota_holds=hooks.current().quota_holds, actor=principal().actor)
     body = {"outcome": result.outcome, "booking": booking_json(result.booking)}
     if result.come_back_at is not None:
         body["come_back_at"] = result.come_back_at.isoformat()

@@ -14,6 +14,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from bookings.limits import Limits
 from bookings.services.availability import Env
+from queue_service import hooks
 from queue_service.domain.clock import local_time, zone_abbreviation
 
 EXTENSION = "bookings"
@@ -46,7 +47,7 @@ def env() -> Env:
                limits=Limits(per_address_per_day=int(cfg["BOOKING_LIMIT_PER_ADDRESS"]),
                              per_phone_per_day=int(cfg["BOOKING_LIMIT_PER_PHONE"]),
                              active_per_phone=int(cfg["BOOKING_ACTIVE_PER_PHONE"])),
-               caps=tuple(state()["caps"]), default_travel_minutes=int(cfg["BOOKING_TRAVEL_MINUTES"]))
+               caps=tuple(hooks.current().bookable_caps), default_travel_minutes=int(cfg["BOOKING_TRAVEL_MINUTES"]))
 
 
 def client_address() -> str:
@@ -117,7 +118,7 @@ def init_rate_limit(app) -> None:
 
 
 def state_of(app) -> dict:
-    return app.extensions.setdefault(EXTENSION, {"caps": []})
+    return app.extensions.setdefault(EXTENSION, {})
 
 
 def rate_limited(view):

@@ -7,6 +7,8 @@ decodes the QR from the kiosk's camera with the vendored jsQR (Chromium on Linux
 """
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, jsonify, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,9 +19,12 @@ from queue_service.domain.urls import status_url
 from queue_service.extensions import db
 from queue_service.services.tickets import position_of
 from queue_service.web.access import principal, require
-from queue_service.web.helpers import commit_and_emit, field, json_body, now, public_base, queue_policy
+from queue_service import hooks
+from queue_service.clock import now
+from queue_service.web.helpers import commit_and_emit, field, json_body, public_base
 
 bp = Blueprint("bookings_kiosk", __name__)
+log = logging.getLogger(__name__)
 
 
 def _kiosk():
@@ -77,8 +82,9 @@ def checkin():
     scanned = field(data, "code", str, max_length=500)
     office = device.office
     t = now()
-    result = svc.check_in(db.session, office=office, scanned=scanned, now=t, policy=queue_policy(),
-                          device_id=device.id, actor=f"device:{device.name}")
+    registered = hooks.current()
+    result = svc.check_in(db.session, office=office, scanned=scanned, now=t, quota_caps=registered.quota_caps,
+                          quota_holds=registered.quota_holds, device_id=device.id, actor=f"device:{device.name}")
     body = {"outcome": result.outcome, "booking": result.booking.code and {
         "code": result.booking.code, "day": result.booking.day.isoformat(), "slot": result.booking.slot_key}}
     ticket = result.ticket
@@ -90,5 +96,24 @@ def checkin():
         body["come_back_at"] = clock_zone(result.come_back_at, office.timezone)
     if result.day is not None:
         body["day_text"] = day_label(result.day)
-    commit_and_emit(result.events)
+    printer_uri = device.printer_uri  # read before the commit: no reload after it
+    commit_and_emit(result.events)  # the ticket is stored before it is printed
+    if ticket is not None and result.outcome in (svc.CHECKED_IN, svc.LATE_WALK_IN):
+        body["print_job"] = _print(registered.ticket_printing, ticket, device, t, printer_uri, body["ticket"])
     return jsonify(body), 201 if result.outcome in (svc.CHECKED_IN, svc.LATE_WALK_IN) else 200
+
+
+def _print(printing, ticket, device, t, printer_uri, info) -> dict:
+    """The check-in's ticket printed on the kiosk's printer through the print-job feature
+    (``hooks.ticket_printing``), as a walk-in's is; a print failure never undoes the check-in."""
+    if printing is None or not printer_uri:
+        return {"id": None, "status": "none", "error_kind": None}
+    try:
+        job, events = printing.queue(db.session, ticket=ticket, device=device, now=t, status_url=info["status_url"],
+                                     people_ahead=info.get("position"), eta=None)
+        commit_and_emit(events)
+        return job or {"id": None, "status": "none", "error_kind": None}
+    except Exception:
+        db.session.rollback()
+        log.exception("could not queue the print job of ticket %s", ticket.id)
+        return {"id": None, "status": "failed", "error_kind": "error"}

@@ -29,8 +29,9 @@ from queue_service.domain.clock import office_day
 from queue_service.extensions import db
 from queue_service.models import Office, Service
 from queue_service.services import calendar as cal_svc
-from queue_service.web.access import ensure_office, office_or_404, principal, require
-from queue_service.web.helpers import commit_and_emit, now
+from queue_service.web.access import accessible_offices, ensure_office, office_or_404, principal, require
+from queue_service.clock import now
+from queue_service.web.helpers import commit_and_emit
 
 bp = Blueprint("bookings_manager", __name__, url_prefix="/manager")
 
@@ -46,6 +47,16 @@ def _office(code: str) -> Office:
 def _status_names() -> dict:
     return {"booked": _("Terdaftar"), "checked_in": _("Sudah check-in"), "late": _("Terlambat (walk-in)"),
             "cancelled": _("Dibatalkan"), "no_show": _("Tidak datang")}
+
+
+@bp.get("/bookings")
+@require(roles=MANAGER)
+def pick():
+    """Which office? A manager of one office goes straight to its booking settings."""
+    offices = accessible_offices()
+    if len(offices) == 1 and not principal().is_admin:
+        return redirect(url_for("bookings_manager.overview", office_code=offices[0].code))
+    return render_template("bookings/manager/pick.html", offices=offices)
 
 
 @bp.get("/<office_code>/bookings")

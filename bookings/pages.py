@@ -36,7 +36,8 @@ from queue_service.domain.errors import DomainError, ValidationFailed
 from queue_service.extensions import db
 from queue_service.models import Office, Service
 from queue_service.web.access import office_or_404
-from queue_service.web.helpers import commit_and_emit, now
+from queue_service.clock import now
+from queue_service.web.helpers import commit_and_emit
 
 bp = Blueprint("bookings", __name__)
 

@@ -20,7 +20,9 @@ from queue_service.models import Service, Ticket
 from queue_service.services.tickets import position_of
 from queue_service.services.waits import estimate_ticket
 from queue_service.web.access import office_or_404
-from queue_service.web.helpers import commit_and_emit, now, queue_policy
+from queue_service import hooks
+from queue_service.clock import now
+from queue_service.web.helpers import commit_and_emit
 
 bp = Blueprint("bookings_remote", __name__)
 
@@ -63,7 +65,9 @@ def remote_page(office_code: str):
         else:
             try:
                 ticket, events = svc.take(db.session, office=office, service=service, now=now(), env=env(),
-                                          policy=queue_policy(), travel_minutes=int(travel), phone=form["phone"],
+                                          quota_caps=hooks.current().quota_caps,
+                                          quota_holds=hooks.current().quota_holds,
+                                          travel_minutes=int(travel), phone=form["phone"],
                                           consent=form["consent"], address=client_address())
             except DomainError as exc:
                 db.session.rollback()

@@ -31,7 +31,7 @@ from inventory.booking_cap import (
 )
 from inventory.forecast import Forecast, forecast_daily
 from inventory.models import ExpectedDelivery, ServiceConsumption, StockDay, StockItem, StockLevel
-from inventory.services import history_for
+from inventory.recompute import history_for
 from queue_service.domain.clock import office_day
 from queue_service.models import Service
 

@@ -2,15 +2,16 @@
 
 Every UPPERCASE name here is a setting. Any of them can be overridden from the
 environment with the ``ADMINDUK_`` prefix, e.g. ``ADMINDUK_DATABASE_URL`` or
-``ADMINDUK_SECRET_KEY``; values are parsed as JSON when they look like JSON
-(numbers, true/false, lists), else kept as strings.
+``ADMINDUK_SECRET_KEY`` (read by Flask's ``config.from_prefixed_env``); values are parsed
+as JSON when they look like JSON (numbers, true/false/null, lists, objects), else kept as
+strings (:func:`parse_env_value`). A double underscore sets one key of a dict setting:
+``ADMINDUK_SQLALCHEMY_ENGINE_OPTIONS__pool_size=20``.
 """
 from __future__ import annotations
 
 import json
-import os
 
-ENV_PREFIX = "ADMINDUK_"
+ENV_PREFIX = "ADMINDUK"
 
 # --- core -----------------------------------------------------------------
 #: "production" refuses to start without SECRET_KEY and never seeds demo passwords.
@@ -60,8 +61,6 @@ NO_SHOW_REQUEUES = 1
 #: Where a transferred ticket lands in the target service: "issue_time" (keeps its original
 #: place by issue time) or "end" (back of the queue).
 TRANSFER_POSITION = "issue_time"
-#: Close tickets of earlier days automatically when an office's day rolls over.
-AUTO_CLOSE_DAY = True
 
 # --- realtime ---------------------------------------------------------------
 #: Push position/wait updates to status pages after queue changes.
@@ -113,8 +112,9 @@ PRINTER_TCP_PORTS: list = [9100]
 PRINTER_TCP_ALLOW_LOCAL = False
 
 # --- features -------------------------------------------------------------------
-#: Feature packages wired by create_app (each has a web.init_app).
-FEATURES = ["kiosk", "printers", "inventory", "bookings"]
+#: Feature packages wired by create_app (each has a web.init_app). ``printers`` is the printer driver used by
+#: ``printjobs`` (and the print agent), not a feature.
+FEATURES = ["kiosk", "printjobs", "inventory", "bookings"]
 
 # --- security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -157,19 +157,9 @@ def defaults() -> dict:
     return {k: v for k, v in globals().items() if k.isupper() and k != "ENV_PREFIX"}
 
 
-def from_env(environ: os._Environ | dict | None = None) -> dict:
-    """Settings given in the environment as ``ADMINDUK_<NAME>``."""
-    environ = os.environ if environ is None else environ
-    out = {}
-    for key, raw in environ.items():
-        if not key.startswith(ENV_PREFIX):
-            continue
-        name = key[len(ENV_PREFIX):]
-        if not name.isupper():
-            continue
-        try:
-            value = json.loads(raw) if raw[:1] in "[{0123456789-" or raw in ("true", "false", "null") else raw
-        except ValueError:
-            value = raw
-        out[name] = value
-    return out
+def parse_env_value(raw: str):
+    """An ``ADMINDUK_*`` value as a setting: JSON when it looks like JSON (a number, true/false/null, a list or
+    an object), else the text itself (raising tells ``from_prefixed_env`` to keep the text)."""
+    if raw[:1] in "[{0123456789-" or raw in ("true", "false", "null"):
+        return json.loads(raw)
+    raise ValueError("not JSON: kept as text")

@@ -23,7 +23,7 @@ from queue_service.db import sqlite_begin
 from queue_service.extensions import db, socketio
 from queue_service.models import Office, Ticket
 from queue_service.realtime import DISCONNECT_EVENT, disconnect_local, office_room, principal_room, ticket_room
-from queue_service.web.access import forget_resolved_tokens, principal_from_token
+from queue_service.web.access import DEVICE_COOKIE, forget_resolved_tokens, principal_from_token
 
 
 def _rooms_for(auth) -> list[str] | None:
@@ -45,7 +45,7 @@ def _rooms_for(auth) -> list[str] | None:
     if current_user.is_authenticated:
         rooms = _staff_rooms(current_user, office_code)
         return rooms and [*rooms, principal_room("user", current_user.id), principal_room("session", current_user.id)]
-    cookie = request.cookies.get("adminduk_device")
+    cookie = request.cookies.get(DEVICE_COOKIE)
     if cookie:  # a paired display or kiosk page: its token is in an httponly cookie
         p = principal_from_token(cookie, touch=False)
         if p is not None and p.kind == "device":

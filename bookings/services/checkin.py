@@ -8,7 +8,8 @@ again. Scanning twice gives the same ticket.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from queue_service.domain import status as st
 from queue_service.domain.clock import office_day
 from queue_service.domain.errors import Conflict, NotFound, ValidationFailed
 from queue_service.models import Office, Ticket
+from queue_service.hooks import QuotaCap, QuotaHold
 from queue_service.services import tickets as svc
 
 #: outcomes (the kiosk shows each in its words)
@@ -80,9 +82,11 @@ def _log(session, booking, action, actor, now, detail=""):
     session.add(BookingEvent(booking_id=booking.id, action=action, actor=actor[:80], detail=detail[:200], at=now))
 
 
-def check_in(session: Session, *, office: Office, scanned: str, now: datetime, policy: svc.QueuePolicy,
-             device_id: int | None = None, actor: str = "kiosk") -> CheckinResult:
-    """Check a booking in (the caller commits, then emits ``result.events`` and prints the ticket)."""
+def check_in(session: Session, *, office: Office, scanned: str, now: datetime,
+             quota_caps: Sequence[QuotaCap] = (), quota_holds: Sequence[QuotaHold] = (), device_id: int | None = None, actor: str = "kiosk") -> CheckinResult:
+    """Check a booking in (the caller commits, then emits ``result.events`` and prints the ticket). ``quota_caps``
+    and ``quota_holds`` (``queue_service.hooks``) apply to a late arrival's walk-in ticket only: a booking in its
+    window comes for the place kept for it (``held``), which no stock cap may refuse."""
     booking = find(session, office, scanned)
     if booking.status in ("checked_in", "late") and booking.ticket is not None:
         return CheckinResult(ALREADY, booking, booking.ticket)
@@ -104,7 +108,7 @@ def check_in(session: Session, *, office: Office, scanned: str, now: datetime, p
             return CheckinResult(REBOOK, booking)
         # a walk-in like anyone arriving now: the service's quota applies
         ticket, events = svc.issue_ticket(session, office=office, service=service, now=now, device_id=device_id,
-                                          actor=actor, policy=policy)
+                                          actor=actor, quota_caps=quota_caps, quota_holds=quota_holds)
         booking.status, booking.checked_in_at, booking.ticket_id = "late", now, ticket.id
         booking.ticket = ticket
         _log(session, booking, "late", actor, now, f"walk-in {ticket.code}")
@@ -117,7 +121,7 @@ def check_in(session: Session, *, office: Office, scanned: str, now: datetime, p
                               waiting=_waiting(session, service.id, today))
     # its place was kept for it: the stock cap must not refuse it
     ticket, events = svc.issue_ticket(session, office=office, service=service, now=now, device_id=device_id,
-                                      actor=actor, policy=replace(policy, quota_caps=()))
+                                      actor=actor, held=True)
     _requeue(session, ticket, queued_at, events)
     booking.status, booking.checked_in_at, booking.ticket_id = "checked_in", now, ticket.id
     booking.ticket = ticket

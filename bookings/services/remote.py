@@ -2,6 +2,7 @@
 how many a service takes a day, and the status page says when to leave home."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from queue_service.domain.calendar import DayStatus
 from queue_service.domain.clock import local_time, office_day
 from queue_service.domain.errors import NotFound, ServiceUnavailable, ValidationFailed
 from queue_service.models import Office, Service, Ticket
+from queue_service.hooks import QuotaCap, QuotaHold
 from queue_service.services import tickets as svc
 from queue_service.services.calendar import office_calendar
 
@@ -42,7 +44,8 @@ def refusal(session: Session, office: Office, service: Service, now: datetime) -
                           now=now, closes_at=closes_at(office, now))
 
 
-def take(session: Session, *, office: Office, service: Service, now: datetime, env: Env, policy: svc.QueuePolicy,
+def take(session: Session, *, office: Office, service: Service, now: datetime, env: Env,
+         quota_caps: Sequence[QuotaCap] = (), quota_holds: Sequence[QuotaHold] = (),
          travel_minutes: int | None = None, phone: str | None = None, consent: bool = False,
          address: str | None = None) -> tuple[Ticket, list]:
     """Issue a same-day ticket from a phone (the caller commits, or rolls back on an error)."""
@@ -69,7 +72,7 @@ def take(session: Session, *, office: Office, service: Service, now: datetime, e
     if _take(session, service.id, day, REMOTE_ROW, settings.remote_daily_cap or 10**9) is None:
         raise NoPlace("Today's remote tickets are all taken.", reason="remote_cap")
     ticket, events = svc.issue_ticket(session, office=office, service=service, now=now, actor="remote",
-                                      policy=policy)
+                                      quota_caps=quota_caps, quota_holds=quota_holds)
     session.add(RemoteTicket(ticket_id=ticket.id, office_id=office.id, service_id=service.id, day=day,
                              travel_minutes=travel, phone=phone, consent_at=now if phone else None, created_at=now))
     for key in keys:

@@ -34,22 +34,12 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from ..profiles import PrinterProfile, get_profile
 
 __all__ = ["PrinterURI", "Backend", "register", "backend_for", "parse_uri", "open_printer", "BACKENDS",
-           "print_ticket", "send_bytes", "PrinterPolicy", "PrinterURIRefused", "check_uri", "known_schemes",
-           "check_address", "N_"]
+           "PrinterPolicy", "PrinterURIRefused", "check_uri", "known_schemes", "check_address", "N_"]
 
 
 def N_(message: str) -> str:
     """Mark an Indonesian source string for extraction; the web layer translates it."""
     return message
-
-
-def __getattr__(name: str):
-    # convenience re-exports; printers.printing imports this package, so load it lazily
-    if name in ("print_ticket", "send_bytes"):
-        from .. import printing
-
-        return getattr(printing, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

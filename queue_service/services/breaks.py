@@ -16,7 +16,8 @@ from queue_service.domain.clock import as_utc, local_time, zone
 from queue_service.domain.errors import InvalidTransition, ValidationFailed
 from queue_service.domain.events import Event
 from queue_service.models import Counter
-from queue_service.services.tickets import break_info, current_ticket, queue_changed
+from queue_service.services.presence import break_info
+from queue_service.services.tickets import current_ticket, queue_changed
 
 __all__ = ["break_info", "check_until", "default_until", "end_break", "parse_until", "start_break"]
 

@@ -5,8 +5,8 @@ Nothing here commits: the caller commits, then emits the events.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, case, func, insert, select, update
@@ -15,8 +15,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from queue_service.db import dialect_name
 from queue_service.domain import status as st
-from queue_service.domain.clock import as_utc, local_time, office_day
+from queue_service.domain.clock import office_day
 from queue_service.domain.codes import ticket_code
 from queue_service.domain.errors import (
     Conflict,
@@ -29,34 +30,28 @@ from queue_service.domain.errors import (
 )
 from queue_service.domain.events import Event
 from queue_service.domain.priority import parse_policy, valid_priority
+from queue_service.hooks import FinishHook, QuotaCap, QuotaHold
 from queue_service.models import Counter, Office, Service, Ticket, TicketEvent, TicketSequence
 from queue_service.services.security import ticket_token
 
-#: (session, service, day) -> a cap on today's number of tickets, or None for no cap
-QuotaCap = Callable[[Session, Service, date], "int | None"]
-#: (session, ticket, now, data) -> extra events; runs inside the finishing transaction
-FinishHook = Callable[[Session, Ticket, datetime, dict], "list[Event] | None"]
 
-
-@dataclass
+@dataclass(frozen=True)
 class QueuePolicy:
-    """Office-wide knobs (from the app config)."""
+    """Office-wide knobs (``NO_SHOW_REQUEUES``, ``TRANSFER_POSITION``). What features add to the queue (quota
+    caps, finish hooks) comes from ``queue_service.hooks`` and is passed to the use cases beside it."""
 
     no_show_requeues: int = 1
     transfer_position: str = "issue_time"  # or "end"
-    quota_caps: Sequence[QuotaCap] = ()
-    finish_hooks: Sequence[FinishHook] = field(default_factory=list)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "QueuePolicy":
+        return cls(no_show_requeues=int(config["NO_SHOW_REQUEUES"]), transfer_position=config["TRANSFER_POSITION"])
 
 
 DEFAULT_POLICY = QueuePolicy()
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _dialect(session: Session) -> str:
-    """Which of the statements built once (per dialect) this session needs."""
-    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
-
 
 _EVENT_INSERT = insert(TicketEvent.__table__)
 _TICKET_INSERT = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
@@ -108,15 +103,19 @@ def queue_changed(office: Office) -> Event:
     return Event(name="queue_changed", office=office.code, payload={"office": office.code})
 
 
-def effective_quota(session: Session, service: Service, day: date,
-                    caps: Iterable[QuotaCap] = ()) -> int | None:
-    """The lowest of the service's own daily quota and every cap (e.g. blanks in stock)."""
+def effective_quota(session: Session, service: Service, day: date, caps: Iterable[QuotaCap] = (), *,
+                    holds: Iterable[QuotaHold] = (), now: datetime | None = None) -> int | None:
+    """The lowest of the service's own daily quota and every cap (e.g. blanks in stock), less the places
+    ``holds`` keep back for citizens who come another way (bookings not checked in yet)."""
     limits = [service.daily_quota] if service.daily_quota is not None else []
     for cap in caps:
         value = cap(session, service, day)
         if value is not None:
             limits.append(max(0, int(value)))
-    return min(limits) if limits else None
+    if not limits:
+        return None
+    held = sum(max(0, int(hold(session, service, day, now))) for hold in holds) if now is not None else 0
+    return max(0, min(limits) - held)
 
 
 def issued_today(session: Session, service: Service, day: date) -> int:
@@ -178,16 +177,19 @@ _BUMP = {"postgresql": _bump_statement(pg_insert), "sqlite": _bump_statement(sql
 
 def _bump(session: Session, office_id: int, series: str, day: date, *, numbered: bool) -> tuple[int, int]:
     """One atomic upsert on the (office, series, day) row: returns (issued, last_number)."""
-    issued, last = session.execute(_BUMP[_dialect(session)], {"office_id": office_id, "series": series, "day": day,
+    issued, last = session.execute(_BUMP[dialect_name(session)], {"office_id": office_id, "series": series, "day": day,
                                           "step": 1 if numbered else 0}).one()
     return issued, last
 
 
 def issue_ticket(session: Session, *, office: Office, service: Service, now: datetime,
                  priority: str | None = None, device_id: int | None = None, actor: str = "kiosk",
-                 policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket, list[Event]]:
+                 quota_caps: Sequence[QuotaCap] = (), quota_holds: Sequence[QuotaHold] = (),
+                 held: bool = False) -> tuple[Ticket, list[Event]]:
     """Number and store a new ticket. The number comes from one upsert on the day's sequence row
-    in the same transaction, so numbers are unique and gapless under any concurrency."""
+    in the same transaction, so numbers are unique and gapless under any concurrency. The quota is the
+    service's own and ``quota_caps``'; ``quota_holds`` keep places back unless the ticket is ``held`` (it
+    comes for one of those places)."""
     if service.office_id != office.id:
         raise NotFound("This service does not belong to this office.")
     if not service.active:
@@ -201,7 +203,7 @@ def issue_ticket(session: Session, *, office: Office, service: Service, now: dat
     priority_series = office.priority_prefix if priority and office.priority_prefix else None
     own_numbers = priority_series is None
     issued, number = _bump(session, office.id, service.prefix, day, numbered=own_numbers)
-    quota = effective_quota(session, service, day, policy.quota_caps)
+    quota = effective_quota(session, service, day, quota_caps, holds=() if held else quota_holds, now=now)
     if quota is not None and issued > quota:
         # the caller rolls back, so the bumped counters are not used: numbering stays gapless
         raise QuotaReached(f"Today's quota for {service.code} ({quota}) has been reached.",
@@ -282,8 +284,8 @@ PREVIOUS_ACTIONS = ("no_show", "finish")
 
 
 def call_next(session: Session, *, counter: Counter, now: datetime, actor: str = "",
-              policy: QueuePolicy = DEFAULT_POLICY, previous: str | None = None,
-              previous_id: int | None = None) -> tuple[Ticket | None, list[Event]]:
+              policy: QueuePolicy = DEFAULT_POLICY, finish_hooks: Sequence[FinishHook] = (),
+              previous: str | None = None, previous_id: int | None = None) -> tuple[Ticket | None, list[Event]]:
     """Call the next waiting ticket for ``counter``, race-free.
 
     One ``UPDATE ... WHERE id = (SELECT ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) AND status = 'waiting'
@@ -330,7 +332,7 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
             exclude = previous_ticket.id
         else:
             _, more = finish(session, ticket=previous_ticket, now=now, actor=actor,
-                             detail="auto: next ticket called", policy=policy)
+                             detail="auto: next ticket called", finish_hooks=finish_hooks)
         events.extend(more)
 
     services = counter.services
@@ -342,7 +344,7 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
     prefer = [s.id for s in services
               if parse_policy(s.priority_policy).prefers_priority(streaks.get(s.prefix, 0))]
     # the ticket comes back from the UPDATE itself (RETURNING its columns), refreshed in the session
-    ticket = session.scalar(_CALL[_dialect(session), bool(prefer)], {
+    ticket = session.scalar(_CALL[dialect_name(session), bool(prefer)], {
         "p_office_id": office.id, "p_day": day, "p_service_ids": [s.id for s in services], "p_prefer": prefer,
         "p_counter_id": counter.id, "p_now": now, "p_exclude": exclude},
         execution_options={"populate_existing": True})
@@ -382,7 +384,7 @@ def start(session: Session, *, ticket: Ticket, now: datetime, actor: str = "") -
 
 
 def finish(session: Session, *, ticket: Ticket, now: datetime, actor: str = "", detail: str = "",
-           data: dict | None = None, policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket, list[Event]]:
+           data: dict | None = None, finish_hooks: Sequence[FinishHook] = ()) -> tuple[Ticket, list[Event]]:
     """Finish a ticket. ``data`` carries what the clerk entered (e.g. cards printed) for the
     finish hooks, which run in the same transaction (stock consumption)."""
     st.check("finish", ticket.status)
@@ -392,7 +394,7 @@ def finish(session: Session, *, ticket: Ticket, now: datetime, actor: str = "", 
         ticket.started_at = ticket.called_at or now
     events = [_event("ticket_finished", ticket)]
     _log(session, ticket, "finish", actor, now, counter_id=ticket.counter_id, detail=detail)
-    for hook in policy.finish_hooks:
+    for hook in finish_hooks:
         events.extend(hook(session, ticket, now, dict(data or {})) or [])
     events.append(queue_changed(ticket.office))
     return ticket, events
@@ -477,53 +479,6 @@ def close_day(session: Session, *, office: Office, now: datetime, include_today:
     return len(ids), ([queue_changed(office)] if ids else [])
 
 
-# --------------------------------------------------------------------------- counters
-
-def counter_seen(session: Session, *, counter: Counter, now: datetime) -> list[Event]:
-    """The counter's console is open (its heartbeat): the counter is open and was seen at ``now``.
-    Returns a ``queue_changed`` when this (re)opened it."""
-    opened = counter.active and counter.open_since is None
-    counter.last_seen_at = now
-    if opened:
-        counter.open_since = now
-    return [queue_changed(counter.office)] if opened else []
-
-
-def break_info(counter: Counter, tz: str) -> dict | None:
-    """``{"until": ISO UTC, "local": "HH:MM"}`` while the counter's clerk is on a break, else None."""
-    if counter.break_until is None:
-        return None
-    return {"until": as_utc(counter.break_until).isoformat(),
-            "local": f"{local_time(counter.break_until, tz):%H:%M}"}
-
-
-#: a counter on a break is not closed as away before its break is overdue by this long (seconds)
-BREAK_GRACE_SECONDS = 1800.0
-
-
-def close_away_counters(session: Session, *, now: datetime, away_seconds: float,
-                        break_grace_seconds: float = BREAK_GRACE_SECONDS) -> list[Event]:
-    """Close every open counter whose console has given no sign of life (heartbeat, call) for
-    ``away_seconds``: the clerk left without "Tutup loket", and wait estimates must stop counting it.
-    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned.
-    A counter on a break stays open (the console may be shut meanwhile; estimates count a late clerk as
-    coming back soon) until its break is overdue by ``break_grace_seconds`` (at least ``away_seconds``);
-    then it is closed and its break dropped."""
-    from datetime import timedelta
-    limit = now - timedelta(seconds=away_seconds)
-    grace = now - timedelta(seconds=max(away_seconds, break_grace_seconds))
-    seen = func.coalesce(Counter.last_seen_at, Counter.open_since)
-    away = session.scalars(select(Counter).where(
-        Counter.open_since.is_not(None), seen < limit,
-        Counter.break_until.is_(None) | (Counter.break_until < grace))).all()
-    offices: dict[int, Office] = {}
-    for counter in away:
-        counter.open_since = None
-        counter.break_until = None
-        offices[counter.office_id] = counter.office
-    return [queue_changed(office) for office in offices.values()]
-
-
 # --------------------------------------------------------------------------- queries
 
 def usual_transfers(session: Session, office: Office, now: datetime, days: int = 60) -> dict[str, str]:
@@ -540,38 +495,3 @@ def usual_transfers(session: Session, office: Office, now: datetime, days: int =
         if sep and source and target and n > best.get(source, (0, ""))[0]:
             best[source] = (n, target)
     return {source: target for source, (_, target) in best.items()}
-
-
-def queue_overview(session: Session, office: Office, now: datetime) -> dict:
-    """Waiting counts per service and the current call of every counter (the display's resync)."""
-    day = office_day(now, office.timezone)
-    counts = dict(session.execute(
-        select(Ticket.service_id, func.count(Ticket.id)).where(
-            Ticket.office_id == office.id, Ticket.service_day == day,
-            Ticket.status == st.Status.WAITING).group_by(Ticket.service_id)).all())
-    services = [{
-        "code": s.code, "prefix": s.prefix, "name": {"id": s.name_id, "en": s.name_en},
-        "waiting": counts.get(s.id, 0), "active": s.active,
-    } for s in office.services]
-    current = {t.counter_id: t for t in session.scalars(select(Ticket).where(
-        Ticket.office_id == office.id, Ticket.service_day == day,
-        Ticket.status.in_([st.Status.CALLED, st.Status.SERVING])).order_by(Ticket.called_at))}
-    counters = []
-    for c in office.counters:
-        t = current.get(c.id)
-        counters.append({
-            "id": c.id, "number": c.number, "name": c.name, "active": c.active,
-            "services": [s.code for s in c.services],
-            "break": break_info(c, office.timezone),
-            "current": ({"code": t.code, "service": t.service.code, "status": t.status,
-                         "called_at": t.called_at.isoformat() if t.called_at else None} if t else None),
-        })
-    recent = session.scalars(select(Ticket).where(
-        Ticket.office_id == office.id, Ticket.service_day == day, Ticket.called_at.is_not(None),
-        Ticket.counter_id.is_not(None)).order_by(Ticket.called_at.desc()).limit(6)).all()
-    return {
-        "office": office.code, "day": day.isoformat(), "services": services, "counters": counters,
-        "recent_calls": [{"code": t.code, "service": t.service.code,
-                          "counter": t.counter.number if t.counter else None,
-                          "called_at": t.called_at.isoformat()} for t in recent],
-    }

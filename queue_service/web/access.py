@@ -10,13 +10,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
+from queue_service.clock import now as clock_now
 from queue_service.db import SAFE_METHODS, write_apart
 from queue_service.extensions import db
 from queue_service.models import ApiToken, Device, Office, User
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 STAFF_TOKEN_PREFIX = "stf_"
 DEVICE_TOKEN_PREFIXES = ("kio_", "dsp_")
+#: the httponly cookie a paired kiosk or display keeps its device token in (set by the pairing pages)
+DEVICE_COOKIE = "adminduk_device"
+DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 
 
 @dataclass
@@ -220,7 +224,7 @@ def principal_from_token(token: str, *, touch: bool = True) -> Principal | None:
 
 
 def _resolve(token: str, digest: str, touch: bool) -> Principal | None:
-    now = datetime.now(timezone.utc)
+    now = clock_now()
     # the prefix says which table holds it (services.security.new_token): staff tokens skip the device lookup
     if not token.startswith(STAFF_TOKEN_PREFIX):
         device = db.session.scalar(select(Device).where(Device.token_hash == digest, Device.revoked_at.is_(None)))
@@ -263,8 +267,8 @@ def principal() -> Principal:
     token = bearer_token()
     if token is not None:
         result = principal_from_token(token) or INVALID
-    elif request.cookies.get("adminduk_device"):
-        result = principal_from_token(request.cookies["adminduk_device"], touch=False) or ANONYMOUS
+    elif request.cookies.get(DEVICE_COOKIE):
+        result = principal_from_token(request.cookies[DEVICE_COOKIE], touch=False) or ANONYMOUS
         if current_user.is_authenticated:  # staff logged in on a paired device: staff wins
             result = _user_principal(current_user)
     elif current_user.is_authenticated:
@@ -328,6 +332,22 @@ def ensure_office(office: Office | int) -> None:
     """403 unless the current principal belongs to ``office`` (admins belong everywhere)."""
     if not principal().can_access(office):
         abort(403, description="You do not have access to this office.")
+
+
+def accessible_office(code: str) -> Office:
+    """The office with ``code`` (404) that the current principal belongs to (403)."""
+    office = office_or_404(code)
+    ensure_office(office)
+    return office
+
+
+def set_device_cookie(response, token: str):
+    """Pair this browser: keep the device token in the httponly cookie (``Secure`` over HTTPS, or whenever
+    ``SESSION_COOKIE_SECURE`` says the deployment is behind HTTPS). Both pairing pages (kiosk, display)."""
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+    response.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=secure, path="/")
+    return response
 
 
 def accessible_offices() -> list[Office]:

@@ -12,6 +12,7 @@ from flask_login import login_required
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from queue_service.clock import now
 from queue_service.db import write_apart
 from queue_service.extensions import db
 from queue_service.models import Counter
@@ -19,9 +20,10 @@ from queue_service.domain.clock import zone_abbreviation
 from queue_service.domain.errors import DomainError
 from queue_service.services import breaks
 from queue_service.services.board import office_board
-from queue_service.services.tickets import current_ticket, ticket_payload, usual_transfers
+from queue_service.services.presence import counter_seen
+from queue_service.services.tickets import current_ticket, queue_changed, ticket_payload, usual_transfers
 from queue_service.web.access import accessible_offices, ensure_office, require
-from queue_service.web.helpers import now
+from queue_service.web.helpers import commit_and_emit
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")
 
@@ -95,8 +97,6 @@ def state(counter_id):
 def heartbeat(counter_id):
     """The console is open (sent every 60 s): the counter stays open for wait estimates, and reopens if
     it had been closed as away (a laptop that slept)."""
-    from queue_service.services.tickets import counter_seen
-    from queue_service.web.helpers import commit_and_emit
     counter = _counter_or_404(counter_id)
     commit_and_emit(counter_seen(db.session, counter=counter, now=now()))
     return "", 204
@@ -107,8 +107,6 @@ def heartbeat(counter_id):
 @require(roles=("clerk", "manager"))
 def close(counter_id):
     """The clerk leaves the counter: it no longer counts as open for wait estimates."""
-    from queue_service.services.tickets import queue_changed
-    from queue_service.web.helpers import commit_and_emit
     counter = _counter_or_404(counter_id)
     counter.open_since = None
     counter.break_until = None  # closing is not a break: estimates stop counting the counter

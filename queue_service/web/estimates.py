@@ -11,7 +11,7 @@ from flask_babel import format_date, format_decimal, format_percent
 from queue_service.extensions import db
 from queue_service.services.waits import accuracy_report
 from queue_service.web.access import accessible_offices, ensure_office, office_or_404, principal, require
-from queue_service.web.helpers import now
+from queue_service.clock import now
 
 bp = Blueprint("estimates", __name__, url_prefix="/manager")
 

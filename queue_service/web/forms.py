@@ -1,11 +1,43 @@
-"""Form fields shared by the staff pages (administration, stock)."""
+"""Form fields and helpers shared by the staff pages (administration, stock, voice)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 import secrets
+from collections.abc import Mapping
 
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms import HiddenField, IntegerField
+
+from queue_service.domain.errors import DomainError
+
+try:  # WTForms >= 3.2 wants SelectChoice objects; older versions take (value, label) pairs
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover
+    def _Choice(value, label):
+        return (value, label)
+
+
+def choices(pairs) -> list:
+    """``(value, label)`` pairs as the choices of a select or checkbox field."""
+    return [_Choice(value, label) for value, label in pairs]
+
+
+def apply_error(form: FlaskForm, exc: DomainError, *, message: str | None = None,
+                field_map: Mapping[str, str] | None = None, fallback_field: str | None = None) -> None:
+    """Put a use case's error next to its field (``details["field"]``, renamed by ``field_map``), or on the
+    form when no field fits. The text is ``message``, else ``details["msgid"]`` translated with its
+    ``params``, else the error's own message."""
+    if message is None:
+        msgid = exc.details.get("msgid")
+        message = _(msgid, **(exc.details.get("params") or {})) if msgid else exc.message
+    name = exc.details.get("field") or fallback_field
+    name = (field_map or {}).get(name, name)
+    target = form._fields.get(name) if name else None
+    if target is None:
+        form.form_errors.append(message)
+    else:
+        target.errors = [*target.errors, message]
 
 #: the database's INTEGER range (PostgreSQL int4)
 INT_MIN, INT_MAX = -2_147_483_648, 2_147_483_647

@@ -1,24 +1,18 @@
-"""Small helpers shared by the views: the request's clock, the queue policy, JSON input,
-and "commit, then emit"."""
+"""Small helpers shared by the views: the queue policy, JSON input, and "commit, then emit". (The request's
+clock is ``queue_service.clock.now``; what features add is ``queue_service.hooks.current()``.)"""
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 from flask import abort, current_app, request
 
 from queue_service import realtime
 from queue_service.domain.text import has_control_characters
 from queue_service.extensions import db
+from queue_service.services.tickets import QueuePolicy
 
 
-def now() -> datetime:
-    """The request's clock. Tests may set ``app.config["CLOCK"]`` to an object with ``now()``."""
-    clock = current_app.config.get("CLOCK")
-    return clock.now() if clock is not None else datetime.now(timezone.utc)
-
-
-def queue_policy():
-    return current_app.extensions["adminduk"]["policy"]
+def queue_policy() -> QueuePolicy:
+    """The office-wide queue knobs of this app (``NO_SHOW_REQUEUES``, ``TRANSFER_POSITION``)."""
+    return QueuePolicy.from_config(current_app.config)
 
 
 def commit_and_emit(events) -> None:

@@ -14,11 +14,11 @@ from sqlalchemy.exc import OperationalError
 
 from queue_service.db import is_lock_error, write_apart
 from queue_service.domain.clock import local_time, zone_abbreviation
+from queue_service.clock import now
 from queue_service.extensions import db
 from queue_service.models import Ticket
 from queue_service.services.tickets import position_of, ticket_payload
 from queue_service.services.waits import due_for_record, estimate_ticket_full, record_estimates
-from queue_service.web.helpers import now
 
 bp = Blueprint("status", __name__)
 log = logging.getLogger(__name__)

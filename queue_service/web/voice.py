@@ -16,7 +16,6 @@ import io
 import zipfile
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -25,15 +24,15 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, MultipleFileField
 
-from queue_service.domain.clock import local_time, zone_abbreviation
 from queue_service.domain.speech import SPOKEN_PARTS, VOICE_PARTS
 from queue_service.domain.voice import EXTENSIONS, ClipError, ZipErrors, check_clip, clips_from_zip, is_zip
+from queue_service.clock import now
 from queue_service.extensions import db
 from queue_service.models import Office
 from queue_service.services import voice as uc
 from queue_service.voice import DEFAULT_OUT, EXTENSION
-from queue_service.web.access import ensure_office, office_or_404, principal, require
-from queue_service.web.helpers import now
+from queue_service.web.access import accessible_office, principal, require
+from queue_service.web.formats import moment
 
 bp = Blueprint("voice", __name__)
 
@@ -95,27 +94,13 @@ def _upload_limit(endpoint, values):
         request.max_content_length = _limits()[1] + 64 * 1024
 
 
-def _office(code: str) -> Office:
-    office = office_or_404(code)
-    ensure_office(office)
-    return office
-
-
-def _local(moment, office: Office) -> str:
-    """When, in the office's own zone and the page's locale ("29 Nov 2026 09.02 WITA")."""
-    local = local_time(moment, office.timezone)
-    locale = str(get_locale() or "id")
-    return (f"{format_date(local, 'medium', locale=locale)} {format_time(local, 'short', locale=locale)} "
-            f"{zone_abbreviation(office.timezone)}")
-
-
 def _page(office: Office, upload: UploadForm, settings: SettingsForm, errors: list[dict] | None = None,
           status: int = 200):
     recorded = uc.office_clips(db.session, office)
     locale = str(get_locale() or "id")
     rows = [{"part": part, "says": SPOKEN_PARTS[part], "clip": recorded.get(part),
              "url": clip_url(office, part, recorded.get(part)),
-             "uploaded": _local(recorded[part].uploaded_at, office) if part in recorded else "",
+             "uploaded": moment(recorded[part].uploaded_at, office) if part in recorded else "",
              "size": format_decimal(recorded[part].size / 1024, "#,##0.0", locale=locale) if part in recorded else ""}
             for part in VOICE_PARTS]
     clip_max, upload_max = _limits()
@@ -127,14 +112,14 @@ def _page(office: Office, upload: UploadForm, settings: SettingsForm, errors: li
 @bp.get("/admin/offices/<code>/voice")
 @require(roles=("manager",))
 def page(code: str):
-    office = _office(code)
+    office = accessible_office(code)
     return _page(office, UploadForm(), SettingsForm(prefer_browser_voice=office.prefer_browser_voice))
 
 
 @bp.post("/admin/offices/<code>/voice")
 @require(roles=("manager",))
 def upload(code: str):
-    office = _office(code)
+    office = accessible_office(code)
     form = UploadForm()
     settings = SettingsForm(formdata=None, prefer_browser_voice=office.prefer_browser_voice)
     files = [f for f in request.files.getlist("clips") if f and f.filename]
@@ -177,7 +162,7 @@ def upload(code: str):
 @bp.post("/admin/offices/<code>/voice/settings")
 @require(roles=("manager",))
 def settings(code: str):
-    office = _office(code)
+    office = accessible_office(code)
     form = SettingsForm()
     if not form.validate_on_submit():
         return _page(office, UploadForm(formdata=None), form, status=422)
@@ -190,7 +175,7 @@ def settings(code: str):
 @bp.post("/admin/offices/<code>/voice/<part>/delete")
 @require(roles=("manager",))
 def delete(code: str, part: str):
-    office = _office(code)
+    office = accessible_office(code)
     if part not in VOICE_PARTS:
         abort(404)
     uc.delete_clips(db.session, office, [part])
@@ -202,7 +187,7 @@ def delete(code: str, part: str):
 @bp.post("/admin/offices/<code>/voice/delete-all")
 @require(roles=("manager",))
 def delete_all(code: str):
-    office = _office(code)
+    office = accessible_office(code)
     n = uc.delete_clips(db.session, office)
     db.session.commit()
     flash(_("%(n)s rekaman dihapus; klip bawaan dipakai lagi.", n=n))
@@ -213,7 +198,7 @@ def delete_all(code: str):
 @require(roles=("manager",))
 def shipped_zip(code: str):
     """The shipped clips as a zip: the names to record, and an example of each."""
-    _office(code)
+    accessible_office(code)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         for part in VOICE_PARTS:
@@ -226,7 +211,7 @@ def shipped_zip(code: str):
 @bp.get("/voice/<code>/<part>")
 @require(roles=("clerk", "manager"), devices=("display",))
 def clip(code: str, part: str):
-    office = _office(code)
+    office = accessible_office(code)
     if part not in VOICE_PARTS:
         abort(404)
     row = uc.clip_bytes(db.session, office, part)

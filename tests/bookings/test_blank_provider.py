@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bookings.services.availability import Env, availability
 from bookings.services.booking import NoPlace, book
-from inventory import services as inv
+from inventory import ledger as inv
 from inventory.booking_outlook import blank_caps
 from inventory.seed import seed_stock
 from queue_service.extensions import db

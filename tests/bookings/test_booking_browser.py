@@ -134,7 +134,6 @@ def test_a_full_day_offers_the_next_free_date(server, browser):
 
 def test_a_printing_day_without_forecast_blanks_is_not_bookable_and_says_why(server, browser):
     """The demo stock runs out before the delivery: those days show "Blangko diperkirakan habis"."""
-    from inventory.booking_outlook import blank_caps
     from inventory.seed import seed_stock
 
     s = server
@@ -142,7 +141,6 @@ def test_a_printing_day_without_forecast_blanks_is_not_bookable_and_says_why(ser
         seed_stock(s.db.session, s.demo, datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc))
         s.db.session.commit()
         s.db.session.remove()
-    s.app.extensions["bookings"]["caps"].append(blank_caps)
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         page = ctx.new_page()

@@ -68,8 +68,7 @@ def _rules(office, **kw):
 def test_checked_in_booking_is_called_at_its_slot_time_between_the_walkins(office):
     b = _book(office)
     early_walkin = _walk_in(office, wib(8, 45))
-    r = check_in(db.session, office=office, scanned=codes.display(b.code).lower(), now=wib(8, 50),
-                 policy=svc.DEFAULT_POLICY)
+    r = check_in(db.session, office=office, scanned=codes.display(b.code).lower(), now=wib(8, 50))
     db.session.commit()
     assert r.outcome == CHECKED_IN and r.ticket.status == "waiting"
     assert r.ticket.queued_at == wib(9, 0)  # first place of the slot: its start
@@ -88,9 +87,9 @@ def test_checked_in_booking_is_called_at_its_slot_time_between_the_walkins(offic
 def test_the_qr_address_checks_in_too_and_a_second_scan_gives_the_same_ticket(office):
     b = _book(office)
     url = f"https://antrean.example.go.id/b/{b.token}"
-    first = check_in(db.session, office=office, scanned=url, now=wib(8, 40), policy=svc.DEFAULT_POLICY)
+    first = check_in(db.session, office=office, scanned=url, now=wib(8, 40))
     db.session.commit()
-    again = check_in(db.session, office=office, scanned=url, now=wib(8, 41), policy=svc.DEFAULT_POLICY)
+    again = check_in(db.session, office=office, scanned=url, now=wib(8, 41))
     assert again.outcome == ALREADY and again.ticket.id == first.ticket.id and again.events == []
 
 
@@ -98,7 +97,7 @@ def test_spread_places_later_bookings_later_in_the_slot(office):
     bookings = [_book(office) for _ in range(4)]
     queued = []
     for b in bookings:
-        r = check_in(db.session, office=office, scanned=b.code, now=wib(8, 40), policy=svc.DEFAULT_POLICY)
+        r = check_in(db.session, office=office, scanned=b.code, now=wib(8, 40))
         db.session.commit()
         queued.append(r.ticket.queued_at)
     assert queued == [wib(9, 0), wib(9, 15), wib(9, 30), wib(9, 45)]
@@ -106,36 +105,35 @@ def test_spread_places_later_bookings_later_in_the_slot(office):
 
 def test_early_is_told_when_to_come_back(office):
     b = _book(office)
-    r = check_in(db.session, office=office, scanned=b.code, now=wib(8, 0), policy=svc.DEFAULT_POLICY)
+    r = check_in(db.session, office=office, scanned=b.code, now=wib(8, 0))
     assert r.outcome == COME_BACK and r.come_back_at == wib(8, 30) and r.ticket is None
 
 
 def test_late_gets_a_walkin_ticket_or_is_sent_to_book_again(office):
     b = _book(office)
-    r = check_in(db.session, office=office, scanned=b.code, now=wib(9, 20), policy=svc.DEFAULT_POLICY)
+    r = check_in(db.session, office=office, scanned=b.code, now=wib(9, 20))
     db.session.commit()
     assert r.outcome == LATE_WALK_IN and r.ticket.queued_at == wib(9, 20)
     assert db.session.get(Booking, b.id).status == "late"
     _rules(office, late_policy="rebook")
     b2 = _book(office, "10:00")
-    r2 = check_in(db.session, office=office, scanned=b2.code, now=wib(10, 20), policy=svc.DEFAULT_POLICY)
+    r2 = check_in(db.session, office=office, scanned=b2.code, now=wib(10, 20))
     db.session.commit()
     assert r2.outcome == REBOOK and r2.ticket is None and db.session.get(Booking, b2.id).status == "no_show"
 
 
 def test_another_day_another_office_and_bad_input(office, app):
     b = _book(office)
-    assert check_in(db.session, office=office, scanned=b.code, now=wib(9, 0, TUESDAY - timedelta(days=1)),
-                    policy=svc.DEFAULT_POLICY).outcome == OTHER_DAY
+    assert check_in(db.session, office=office, scanned=b.code, now=wib(9, 0, TUESDAY - timedelta(days=1))).outcome == OTHER_DAY
     seed_demo(db.session, now=MONDAY_0800_WIB, code="KTB", name="Disdukcapil Kota Bekasi")
     db.session.commit()
     other = db.session.scalar(select(Office).where(Office.code == "KTB"))
     with pytest.raises(NotFound):
-        check_in(db.session, office=other, scanned=b.code, now=wib(9, 0), policy=svc.DEFAULT_POLICY)
+        check_in(db.session, office=other, scanned=b.code, now=wib(9, 0))
     db.session.rollback()
     for junk in ("", "hello", "K7QM-3XDQ", "x" * 600):
         with pytest.raises((ValidationFailed, NotFound)):
-            check_in(db.session, office=office, scanned=junk, now=wib(9, 0), policy=svc.DEFAULT_POLICY)
+            check_in(db.session, office=office, scanned=junk, now=wib(9, 0))
         db.session.rollback()
 
 
@@ -145,14 +143,14 @@ def test_cancelled_booking_cannot_check_in(office):
     cancel(db.session, booking=b, now=MONDAY_0800_WIB, env=Env(secret="s"))
     db.session.commit()
     with pytest.raises(Conflict):
-        check_in(db.session, office=office, scanned=b.code, now=wib(9, 0), policy=svc.DEFAULT_POLICY)
+        check_in(db.session, office=office, scanned=b.code, now=wib(9, 0))
 
 
 def test_interleave_rule_puts_one_booking_after_every_n_walkins(office):
     _rules(office, queue_rule="interleave:2")
     walkins = [_walk_in(office, wib(8, 40 + i)) for i in range(5)]
     b = _book(office)
-    r = check_in(db.session, office=office, scanned=b.code, now=wib(8, 50), policy=svc.DEFAULT_POLICY)
+    r = check_in(db.session, office=office, scanned=b.code, now=wib(8, 50))
     db.session.commit()
     assert r.ticket.queued_at == walkins[1].queued_at
     assert svc.position_of(db.session, r.ticket) == 2
@@ -160,7 +158,7 @@ def test_interleave_rule_puts_one_booking_after_every_n_walkins(office):
 
 def test_bookings_not_checked_in_are_released_as_no_shows(office):
     kept, missed = _book(office), _book(office, "10:00")
-    check_in(db.session, office=office, scanned=kept.code, now=wib(8, 45), policy=svc.DEFAULT_POLICY)
+    check_in(db.session, office=office, scanned=kept.code, now=wib(8, 45))
     db.session.commit()
     assert release_no_shows(db.session, wib(10, 15)) == 0  # 10:00 slot's window is still open
     assert release_no_shows(db.session, wib(10, 16)) == 1

@@ -141,7 +141,7 @@ def test_turn_near_and_called_once_each(office, gateway):
     svc.issue_ticket(db.session, office=office, service=next(s for s in office.services if s.code == "CETAK"),
                      now=wib(8, 40))
     db.session.commit()
-    r = check_in(db.session, office=office, scanned=b.code, now=wib(8, 45), policy=svc.DEFAULT_POLICY)
+    r = check_in(db.session, office=office, scanned=b.code, now=wib(8, 45))
     db.session.commit()
     assert queue_turn_messages(db.session, wib(8, 46), "https://a.example") == 1  # 1 ahead <= threshold 1
     db.session.commit()

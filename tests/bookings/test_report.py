@@ -35,8 +35,8 @@ def test_kept_cancelled_and_no_shows_are_counted(app):
         made = [book(db.session, office=office, service=kk, day=TUESDAY, slot_key=k, now=MONDAY_0800_WIB, env=env)[0]
                 for k in ("08:00", "09:00", "10:00", "11:00")]
         db.session.commit()
-        check_in(db.session, office=office, scanned=made[0].code, now=wib(7, 50), policy=svc.DEFAULT_POLICY)
-        check_in(db.session, office=office, scanned=made[1].code, now=wib(9, 20), policy=svc.DEFAULT_POLICY)  # late
+        check_in(db.session, office=office, scanned=made[0].code, now=wib(7, 50))
+        check_in(db.session, office=office, scanned=made[1].code, now=wib(9, 20))  # late
         cancel(db.session, booking=made[2], now=MONDAY_0800_WIB, env=env)
         db.session.commit()
         release_no_shows(db.session, wib(12, 0))

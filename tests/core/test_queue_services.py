@@ -207,12 +207,12 @@ def test_quota_caps_from_features_lower_the_quota(any_app):
     seed(any_app)
     with any_app.app_context():
         office, services, _ = office_and(any_app)
-        policy = svc.QueuePolicy(quota_caps=[lambda s, service, day: 1 if service.code == "KK" else None])
-        svc.issue_ticket(db.session, office=office, service=services["KK"], now=MONDAY_0800_WIB, policy=policy)
+        caps = [lambda s, service, day: 1 if service.code == "KK" else None]
+        svc.issue_ticket(db.session, office=office, service=services["KK"], now=MONDAY_0800_WIB, quota_caps=caps)
         db.session.commit()
         with pytest.raises(QuotaReached):
             svc.issue_ticket(db.session, office=office, service=services["KK"], now=MONDAY_0800_WIB,
-                             policy=policy)
+                             quota_caps=caps)
 
 
 def test_inactive_service_refuses_tickets(any_app):

@@ -55,10 +55,10 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     # kiosk device
     ("kiosk.kiosk_page", "GET"): only("kiosk", "other_kiosk"),  # each kiosk sees its own office
     ("kiosk.state", "GET"): only("kiosk", "other_kiosk"),
-    ("printers.agent_jobs", "GET"): only("kiosk", "other_kiosk"),
-    ("printers.agent_claim", "POST"): only("kiosk"),
-    ("printers.agent_result", "POST"): only("kiosk"),
-    ("printers.job_status", "GET"): only("kiosk") | STAFF,
+    ("print_api.agent_jobs", "GET"): only("kiosk", "other_kiosk"),
+    ("print_api.agent_claim", "POST"): only("kiosk"),
+    ("print_api.agent_result", "POST"): only("kiosk"),
+    ("print_api.job_status", "GET"): only("kiosk") | STAFF,
     # tickets and the queue
     ("api.issue_ticket", "POST"): only("kiosk") | STAFF,
     ("api.queue", "GET"): only("kiosk", "display") | STAFF,
@@ -130,7 +130,7 @@ def _spare_objects(world) -> dict:
         out = {"device": device.id, "device_token": device_token, "user": user.id, "api_token": token_id}
         try:  # a consumption rule of BKS that may be deleted (the demo's own rules stay for the finish hook)
             from inventory.models import ServiceConsumption
-            from inventory.services import ensure_items
+            from inventory.ledger import ensure_items
             from queue_service.models import Service
             service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == "KK"))
             rule = ServiceConsumption(service_id=service.id, item_id=ensure_items(db.session, office)["PAPER"].id)
@@ -157,7 +157,7 @@ def path_values(world, spare: dict) -> dict:
 OVERRIDES = {"auth.set_language": {"code": "en"}}
 #: valid JSON bodies, so that an allowed caller gets past input checks to the office/ownership check
 #: (api.transfer gets none on purpose: another office's ticket must be refused before its body is judged)
-BODIES = {"api.issue_ticket": {"service": "KK"}, "printers.agent_result": {"ok": True},
+BODIES = {"api.issue_ticket": {"service": "KK"}, "print_api.agent_result": {"ok": True},
           "stock_api.api_movement": {"kind": "receipt", "quantity": 1, "source": "uji"},
           "api.finish": {}}
 

@@ -97,16 +97,16 @@ def listeners():
 
 
 def _run_worker(app) -> int:
-    from printers import jobs
+    from printjobs import worker
     with app.app_context():
         try:
-            return jobs.process_due_jobs(app)
+            return worker.process_due_jobs(app)
         finally:
             db.session.remove()
 
 
 def _job(app, job_id: int) -> dict:
-    from printers.models import PrintJob
+    from printjobs.models import PrintJob
     with app.app_context():
         j = db.session.get(PrintJob, job_id)
         out = {"status": j.status, "last_error": j.last_error, "uri": j.printer_uri, "next": j.next_attempt_at}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from inventory.booking_cap import (
@@ -90,7 +90,7 @@ def test_past_days_and_bad_arguments():
                          booked={})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attempts=hs.lists(hs.integers(0, 5), max_size=60), balance=hs.integers(0, 40),
        reserve=hs.integers(0, 5), daily=hs.integers(0, 6), delivery=hs.tuples(hs.integers(0, 5), hs.integers(0, 20)))
 def test_accepting_only_where_a_place_is_left_never_breaks_a_promise(attempts, balance, reserve, daily, delivery):
@@ -120,7 +120,7 @@ def test_a_booking_within_the_days_expected_demand_does_not_touch_later_promises
     assert with_room[THU].left == 12
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attempts=hs.lists(hs.integers(0, 5), max_size=60), balance=hs.integers(0, 40),
        reserve=hs.integers(0, 5), demand=hs.lists(hs.integers(0, 6), min_size=6, max_size=6))
 def test_with_displacement_accepting_where_a_place_is_left_never_breaks_a_promise(attempts, balance, reserve,

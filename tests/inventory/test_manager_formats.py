@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from inventory import chart
-from inventory import services as inv
+from inventory.alerts import active_alert, alert_payload
+from inventory.ledger import item_by_code
 from inventory.seed import seed_stock
 from queue_service.extensions import db
 from queue_service.models import Office
@@ -134,9 +135,9 @@ def test_dashboard_ledger_and_alerts_in_indonesian_and_in_english(app, manager):
 def test_alerts_are_stored_with_their_figures_and_the_api_keeps_indonesian(app, manager):
     with app.app_context():
         office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        alert = inv.active_alert(db.session, inv.item_by_code(db.session, office, "KTP_EL"))
+        alert = active_alert(db.session, item_by_code(db.session, office, "KTP_EL"))
         assert alert.detail and '"reason": "runs_out_before_delivery"' in alert.detail
-        payload = inv.alert_payload(alert)
+        payload = alert_payload(alert)
         db.session.remove()
     assert payload["detail"]["balance"] == 420 and payload["detail"]["reason"] == "runs_out_before_delivery"
     assert "kemungkinan habis" in payload["message"]  # webhooks and the API keep the Indonesian sentence

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from inventory import services as inv
+from inventory.alerts import active_alert
+from inventory.ledger import InsufficientStock, MovementInput, balance_of, item_by_code, ledger_sum, record_movement
 from inventory.models import ServiceConsumption, StockDay, StockMovement
 from inventory.seed import seed_stock
 from queue_service.extensions import db
@@ -76,7 +77,7 @@ def test_stock_api_movements_forecast_alerts_and_isolation(api, stocked, app):
     assert post({"kind": "receipt", "quantity": 300, "source": "Ditjen"}, who="manajer.kbks").status_code == 403
     with app.app_context():
         kb = db.session.scalar(select(Office).where(Office.code == "KBKS"))
-        inv.record_movement(db.session, office=kb, data=inv.MovementInput(kind="receipt", quantity=300,
+        record_movement(db.session, office=kb, data=MovementInput(kind="receipt", quantity=300,
                                                                           source="Ditjen"), now=T0)
         db.session.commit()
     # Bekasi's manager cannot take Kota Bekasi's stock (issue 11): Kota Bekasi sends it
@@ -174,7 +175,7 @@ def test_manager_pages_forms_and_csv(app, client, demo, stocked):
     assert len(lines) == 3 and "transfer_out" in lines[1] and "BAST/1" in lines[2]
     # alerts: acknowledge from the page
     with app.app_context():
-        alert = inv.active_alert(db.session, inv.item_by_code(
+        alert = active_alert(db.session, item_by_code(
             db.session, db.session.scalar(select(Office).where(Office.code == "BKS")), "KIA"))
         alert_id = alert.id if alert else None
     if alert_id:
@@ -223,16 +224,16 @@ def _consume_at_counters(app, threads=6, per_thread=15):
     def work(i):
         with app.app_context():
             office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-            inv.item_by_code(db.session, office, "KTP_EL")  # created once, before the race
+            item_by_code(db.session, office, "KTP_EL")  # created once, before the race
             db.session.commit()
             for k in range(per_thread):
                 for attempt in range(10):
                     try:
-                        inv.record_movement(db.session, office=office, data=inv.MovementInput(
+                        record_movement(db.session, office=office, data=MovementInput(
                             kind="consumption", quantity=1 + (k % 2)), now=T0, actor=f"loket{i}")
                         db.session.commit()
                         break
-                    except inv.InsufficientStock:
+                    except InsufficientStock:
                         db.session.rollback()
                         refused.append(i)
                         break
@@ -251,16 +252,16 @@ def test_concurrent_consumption_at_several_counters_stays_consistent(any_app):
     seed(any_app)
     with any_app.app_context():
         office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        inv.record_movement(db.session, office=office, data=inv.MovementInput(kind="receipt", quantity=100,
+        record_movement(db.session, office=office, data=MovementInput(kind="receipt", quantity=100,
                                                                               source="Ditjen"), now=T0)
         db.session.commit()
     # 6 counters x 15 x (1 or 2) = 135 wanted, 100 in stock: some are refused, none goes negative
     refused = _consume_at_counters(any_app)
     with any_app.app_context():
         office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        item = inv.item_by_code(db.session, office, "KTP_EL")
-        balance = inv.balance_of(db.session, item)
-        assert balance == inv.ledger_sum(db.session, item) >= 0
+        item = item_by_code(db.session, office, "KTP_EL")
+        balance = balance_of(db.session, item)
+        assert balance == ledger_sum(db.session, item) >= 0
         assert balance <= 1 and refused  # stock exhausted (a last 2 can be refused with 1 left)
         afters = sorted(db.session.scalars(select(StockMovement.balance_after).where(
             StockMovement.item_id == item.id, StockMovement.kind == "consumption")))

@@ -118,7 +118,7 @@ def test_two_concurrent_presses_get_the_same_ticket(any_app, clock):
     assert len({body["id"] for _, body in results}) == 1
     with any_app.app_context():
         assert db.session.scalar(select(func.count(Ticket.id))) == 1
-        from printers.models import PrintJob
+        from printjobs.models import PrintJob
         assert db.session.scalar(select(func.count(PrintJob.id))) == 1
         db.session.remove()
 

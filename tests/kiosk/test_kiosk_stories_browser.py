@@ -9,7 +9,7 @@ import json
 import requests
 from sqlalchemy import func, select
 
-from printers.models import PrintJob
+from printjobs.models import PrintJob
 from queue_service.extensions import db
 from tests.plugins.browser import wait_js, assert_accessible, save_artifact
 from tests.printing.test_agent import MONDAY_0900_WIB, RunningClock

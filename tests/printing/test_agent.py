@@ -97,7 +97,7 @@ def test_agent_prints_pushed_jobs_and_replays_missed_ones_after_a_disconnect(liv
     assert agent._sio is None  # the agent stopped and left: nobody can claim these jobs (no waiting needed)
     t2, t3 = issue(s, "REKAM"), issue(s, "KIA")
     with s.app.app_context():
-        from printers.models import PrintJob
+        from printjobs.models import PrintJob
         j = db.session.get(PrintJob, t2["print_job"]["id"])
         info = (j.status, j.claimed_by, j.claimed_at, j.attempts)
         db.session.remove()

@@ -6,8 +6,8 @@ import io
 
 from sqlalchemy import func, select
 
-from printers import jobs
-from printers.models import PrinterState, PrintJob
+from printjobs import jobs, worker
+from printjobs.models import PrinterState, PrintJob
 from queue_service.extensions import db, socketio
 from queue_service.models import Device, Ticket
 from tests.plugins.threads import run_threads
@@ -43,7 +43,7 @@ def state_of(app, demo) -> str | None:
 def run_worker(app) -> int:
     with app.app_context():
         try:
-            return jobs.process_due_jobs(app)
+            return worker.process_due_jobs(app)
         finally:
             db.session.remove()
 

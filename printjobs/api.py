@@ -1,125 +1,24 @@
-"""Printers: the staff page (printer states, failed/held jobs, reprint), the print preview PNG,
-a print job's status for the kiosk screen, the print-agent API, and the print-job worker."""
+"""The print jobs' JSON API: a job's status (the kiosk that issued it reads it again after a reconnect; staff of
+its office), and the print agent's endpoints (its kiosk's due jobs, claim, report the outcome)."""
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Flask, Response, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, current_app, jsonify
 from sqlalchemy import select
 
-from printers import jobs
-from printers.models import PrinterState, PrintJob
-from queue_service.domain.clock import local_time, zone_abbreviation
-from queue_service.domain.urls import status_url
+from printjobs import jobs
+from printjobs.models import PrintJob
+from queue_service.clock import now
 from queue_service.extensions import db
-from queue_service.models import Device, Ticket
-from queue_service.services.tickets import position_of
-from queue_service.web.access import accessible_offices, ensure_office, principal, require
-from queue_service.web.helpers import commit_and_emit, field, json_body, now, public_base
+from queue_service.models import Device
+from queue_service.web.access import ensure_office, principal, require
+from queue_service.web.helpers import commit_and_emit, field, json_body
+from queue_service.web.openapi import errors, id_param
 
-bp = Blueprint("printers", __name__)
+bp = Blueprint("print_api", __name__)
 ID = "int(max=2147483647)"
 
-
-# --------------------------------------------------------------------------- staff page
-
-def _local(moment, office) -> str:
-    if moment is None:
-        return "—"
-    return f"{local_time(moment, office.timezone):%d.%m %H:%M} {zone_abbreviation(office.timezone)}"
-
-
-@bp.get("/printers")
-@require(roles=("clerk", "manager"))
-def index():
-    offices = accessible_offices()
-    office_ids = [o.id for o in offices]
-    kiosks = list(db.session.scalars(select(Device).where(Device.kind == "kiosk", Device.office_id.in_(office_ids or [-1]))
-                                     .order_by(Device.office_id, Device.name)))
-    states = {s.device_id: s for s in db.session.scalars(
-        select(PrinterState).where(PrinterState.device_id.in_([k.id for k in kiosks] or [-1])))}
-    problem_jobs = list(db.session.scalars(
-        select(PrintJob).join(Device, PrintJob.device_id == Device.id)
-        .where(Device.office_id.in_(office_ids or [-1]), PrintJob.status.in_(("failed", "held")))
-        .order_by(PrintJob.id.desc()).limit(200)))
-    return render_template("printers/index.html", kiosks=kiosks, states=states, jobs=problem_jobs, local=_local,
-                           is_agent=jobs.is_agent_uri)
-
-
-def _job_for_staff(job_id: int) -> PrintJob:
-    job = db.session.get(PrintJob, job_id)
-    if job is None:
-        abort(404, description=f"Print job {job_id} does not exist.")
-    ensure_office(job.device.office_id)
-    return job
-
-
-@bp.post(f"/printers/jobs/<{ID}:job_id>/reprint")
-@require(roles=("clerk", "manager"))
-def reprint(job_id: int):
-    job = _job_for_staff(job_id)
-    events = jobs.reprint(db.session, job, now=now())
-    commit_and_emit(events)
-    flash(_("Tiket %(code)s dikirim ulang ke printer.", code=job.ticket.code))
-    return redirect(url_for("printers.index"))
-
-
-@bp.post(f"/printers/devices/<{ID}:device_id>/reprint")
-@require(roles=("clerk", "manager"))
-def reprint_device(device_id: int):
-    device = db.session.get(Device, device_id)
-    if device is None or device.kind != "kiosk":
-        abort(404, description=f"Kiosk {device_id} does not exist.")
-    ensure_office(device.office_id)
-    t = now()
-    events = []
-    pending = list(db.session.scalars(select(PrintJob).where(PrintJob.device_id == device.id,
-                                                              PrintJob.status.in_(("failed", "held")))))
-    for job in pending:
-        events += jobs.reprint(db.session, job, now=t)
-    commit_and_emit(events)
-    flash(_("%(n)s tiket dikirim ulang ke printer %(name)s.", n=len(pending), name=device.name))
-    return redirect(url_for("printers.index"))
-
-
-# --------------------------------------------------------------------------- preview
-
-def _profile(name: str | None):
-    from printers.profiles import get_profile
-    try:
-        return get_profile(name or "generic-80")
-    except KeyError:
-        abort(400, description=f"Unknown printer profile {name!r}.")
-
-
-def ticket_payload_now(ticket: Ticket) -> dict:
-    return jobs.ticket_print_payload(ticket, status_url=status_url(public_base(), ticket.token),
-                                     people_ahead=position_of(db.session, ticket) or 0)
-
-
-def _png(profile, ticket_print) -> bytes:
-    from printers.preview import preview_png
-    return preview_png(profile, ticket_print)
-
-
-@bp.get(f"/printers/preview/<{ID}:ticket_id>.png")
-@require(roles=("clerk", "manager"))
-def preview(ticket_id: int):
-    """Exactly what the kiosk printer would print for this ticket, as a PNG (staff of its office)."""
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        abort(404, description=f"Ticket {ticket_id} does not exist.")
-    ensure_office(ticket.office_id)
-    device = db.session.get(Device, ticket.device_id) if ticket.device_id else None
-    profile = _profile(request.args.get("profile") or (device.printer_profile if device else None))
-    body = _png(profile, jobs.payload_ticket_print(ticket_payload_now(ticket)))
-    response = Response(body, mimetype="image/png")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-# --------------------------------------------------------------------------- JSON: kiosk screen + agent
 
 def job_json(job: PrintJob, *, with_payload: bool = False) -> dict:
     out = {"id": job.id, "ticket_id": job.ticket_id, "code": job.ticket.code, "device_id": job.device_id,
@@ -192,7 +91,6 @@ def agent_result(job_id: int):
         abort(404, description=f"Print job {job_id} does not exist for this kiosk.")
     if job.status != "printing":
         abort(409, description=f"Print job {job_id} is {job.status}; claim it before reporting a result.")
-    from flask import current_app
     outcome = jobs.Outcome(ok=ok, kind=None if ok else kind, message=message, near_end=near_end)
     events = jobs.record_outcome(db.session, job, outcome, now=now(), config=current_app.config)
     body = job_json(job)
@@ -213,9 +111,8 @@ def _job_schema() -> dict:
         "sent_at": {"type": ["string", "null"], "format": "date-time"}}}
 
 
-def _openapi() -> tuple[dict, dict]:
-    from queue_service.web.openapi import errors, id_param
-
+def openapi() -> tuple[dict, dict]:
+    """(paths, component schemas) of the print jobs' API."""
     job = {"$ref": "#/components/schemas/PrintJob"}
     kiosk = [{"bearer": []}]
     paths = {
@@ -249,41 +146,3 @@ def _openapi() -> tuple[dict, dict]:
                           **errors(400, 401, 403, 404, 409, 415)}}},
     }
     return paths, {"PrintJob": _job_schema()}
-
-
-def printer_check(app: Flask):
-    """The core's admin form asks this (``app.extensions["adminduk"]["printer_check"]``) whether a kiosk may
-    print to ``uri`` with ``profile``: the back-end registry decides, under the operator's settings."""
-    from printers.backends import N_, PrinterURIRefused, check_uri
-    from printers.profiles import PROFILES, get_profile
-    from queue_service.domain.errors import ValidationFailed
-
-    def check(uri: str | None, profile: str | None) -> None:
-        if uri:
-            try:
-                check_uri(uri, jobs.printer_policy(app))
-            except PrinterURIRefused as exc:
-                raise ValidationFailed(str(exc), field="printer_uri", msgid=exc.msgid, params=exc.params) from None
-        if not profile:
-            return
-        try:
-            get_profile(profile)
-        except KeyError:
-            names = ", ".join(sorted(PROFILES))
-            raise ValidationFailed(f"Unknown printer profile {profile!r}; known: {names}", field="printer_profile",
-                                   msgid=N_("Profil printer tidak dikenal. Pilih salah satu: %(profiles)s."),
-                                   params={"profiles": names})
-
-    return check
-
-
-def init_app(app: Flask) -> None:
-    from queue_service import background
-    from queue_service.web.openapi import register_paths
-
-    app.extensions["adminduk"]["printer_check"] = printer_check(app)
-    app.register_blueprint(bp)
-    paths, schemas = _openapi()
-    register_paths(app, paths, schemas)
-    background.register_job(app, "print-jobs", float(jobs.setting(app.config, "PRINT_POLL_SECONDS")),
-                            jobs.worker_job)

@@ -1,7 +1,7 @@
-"""Durable print jobs: queue, claim atomically, print with short timeouts, retry with backoff.
+"""Durable print jobs: queue, claim atomically, record outcomes, retry with backoff.
 
 The ticket is committed first; :func:`queue_job` then adds a job row (in the view's next
-transaction), so printing never delays or undoes a ticket. A worker (:func:`process_due_jobs`,
+transaction), so printing never delays or undoes a ticket. A worker (``printjobs.worker``,
 a background job) claims one job at a time with a single ``UPDATE ... WHERE status IN
 ('queued', 'failed') ... RETURNING``: two processes never print the same job. Kiosks whose
 printer is ``agent://...`` are printed by the print agent on the kiosk PC, which claims its jobs
@@ -13,46 +13,27 @@ change the roll and reprint). Every failure updates the kiosk's :class:`PrinterS
 ``print_failed`` to the office's kiosks and ``printer_alert`` to its staff when the state changes.
 
 Nothing here imports ``kiosk``. Functions take a session and ``now`` and return events; the
-callers commit, then emit.
+callers commit, then emit. The printing itself is the driver's (``printers``).
 """
 from __future__ import annotations
 
 import json
-import logging
-import os
-import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from printers.models import PrinterState, PrintJob
+from printjobs.models import PrinterState, PrintJob
+from queue_service.db import insert_for
 from queue_service.domain.clock import local_time, zone_abbreviation
 from queue_service.domain.events import Event
 from queue_service.models import Device, Ticket
-
-log = logging.getLogger(__name__)
-
-#: configuration names (read with these defaults; override in app config / ADMINDUK_*)
-DEFAULTS = {
-    "PRINT_TIMEOUT_SECONDS": 3.0,      # connect/write timeout for one attempt
-    "PRINT_MAX_ATTEMPTS": 6,           # then the job stays failed for staff to reprint
-    "PRINT_BACKOFF_SECONDS": 2.0,      # first retry delay; doubles each attempt
-    "PRINT_BACKOFF_MAX_SECONDS": 60.0,
-    "PRINT_LEASE_SECONDS": 60.0,       # a claimed job not reported back by then is retried
-    "PRINT_POLL_SECONDS": 1.0,         # worker period
-    "PRINT_BATCH": 20,                 # jobs per worker run at most
-}
 
 AGENT_SCHEME = "agent://"
 PRIORITY_LABELS = {"lansia": "Prioritas: Lansia", "disabilitas": "Prioritas: Disabilitas",
                    "ibu_hamil": "Prioritas: Ibu hamil", "anak": "Prioritas: Anak",
                    "korban_bencana": "Prioritas: Korban bencana"}
-
-
-def setting(app_config, name: str):
-    return app_config.get(name, DEFAULTS[name])
 
 
 def is_agent_uri(uri: str | None) -> bool:
@@ -78,20 +59,6 @@ def ticket_print_payload(ticket: Ticket, *, status_url: str, people_ahead: int |
         "priority_label": PRIORITY_LABELS.get(ticket.priority_group) if ticket.priority_group else None,
         "footer": office.ticket_footer or "",
     }
-
-
-def payload_ticket_print(payload: dict):
-    """A :class:`printers.layout.TicketPrint` from :func:`ticket_print_payload` output."""
-    from printers.layout import TicketPrint
-
-    eta = payload.get("eta_minutes")
-    return TicketPrint(
-        office_name=str(payload["office_name"]), service_name=str(payload["service_name"]),
-        code=str(payload["code"]), issued_at=datetime.fromisoformat(payload["issued_at"]),
-        tz_abbrev=str(payload.get("tz_abbrev", "")), people_ahead=int(payload.get("people_ahead", 0)),
-        status_url=str(payload["status_url"]),
-        eta_minutes=(int(eta[0]), int(eta[1])) if eta else None,
-        priority_label=payload.get("priority_label"), footer=str(payload.get("footer") or ""))
 
 
 # --------------------------------------------------------------------------- queue / claim
@@ -206,11 +173,7 @@ PROBLEM_STATES = ("offline", "paper_out", "near_end", "error")
 def _state_change(session: Session, device: Device, status: str, detail: str, now: datetime) -> list[Event]:
     """Record the printer's state (one row per kiosk, created by an upsert so that two workers
     cannot both insert it); alert staff when it turns bad or recovers."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(PrinterState).values(device_id=device.id, status="unknown", detail="",
+    session.execute(insert_for(session)(PrinterState).values(device_id=device.id, status="unknown", detail="",
                                                 checked_at=now, changed_at=now)
                     .on_conflict_do_nothing(index_elements=["device_id"]))
     state = session.scalar(select(PrinterState).where(PrinterState.device_id == device.id).with_for_update()
@@ -258,11 +221,11 @@ def record_outcome(session: Session, job: PrintJob, outcome: Outcome, *, now: da
         events += _state_change(session, device, "paper_out", job.last_error, now)
     else:
         job.status = "failed"
-        if outcome.final or job.attempts >= int(setting(config, "PRINT_MAX_ATTEMPTS")):
+        if outcome.final or job.attempts >= int(config["PRINT_MAX_ATTEMPTS"]):
             job.next_attempt_at = None  # given up: staff reprint from the printers page
         else:
-            delay = backoff_seconds(job.attempts, float(setting(config, "PRINT_BACKOFF_SECONDS")),
-                                    float(setting(config, "PRINT_BACKOFF_MAX_SECONDS")))
+            delay = backoff_seconds(job.attempts, float(config["PRINT_BACKOFF_SECONDS"]),
+                                    float(config["PRINT_BACKOFF_MAX_SECONDS"]))
             job.next_attempt_at = now + timedelta(seconds=delay)
         events += _state_change(session, device, "offline" if outcome.kind == "offline" else "error",
                                 job.last_error, now)
@@ -286,126 +249,3 @@ def reprint(session: Session, job: PrintJob, *, now: datetime) -> list[Event]:
     if is_agent_uri(job.printer_uri):
         events.append(job_event("print_job", job, device))
     return events
-
-
-# --------------------------------------------------------------------------- printing
-
-def printer_policy(app):
-    """Where this server may send ticket bytes: the operator's PRINTER_* settings, with the instance
-    folder and the SQLite database file (and its -wal/-shm/-journal files) always refused."""
-    from sqlalchemy.engine import make_url
-
-    from printers.backends import PrinterPolicy
-
-    database = None
-    try:
-        url = make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
-        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            database = os.path.abspath(url.database)
-    except Exception:  # not a URL we can read: nothing more to protect than the instance folder
-        database = None
-    return PrinterPolicy.from_config(app.config, instance_path=app.instance_path, database_path=database)
-
-
-def allowed_destination(uri: str, policy) -> tuple[str | None, Outcome | None]:
-    """The URI to open for ``uri`` under ``policy`` (checked again at every print: the settings may have
-    changed since the printer was saved), or a final failed Outcome saying why it is refused."""
-    from printers.backends import PrinterURIRefused, check_uri
-
-    try:
-        return check_uri(uri, policy), None
-    except PrinterURIRefused as exc:
-        return None, Outcome(False, "error", f"Refused by the server's printer settings: {exc}"[:300], final=True)
-
-
-def print_payload(uri: str, profile_name: str | None, payload: dict, *, timeout: float, policy=None) -> Outcome:
-    """Print one ticket on ``uri`` with the colleague's back-ends; never raises. With ``policy``, ``uri``
-    is checked against it first and the checked destination is opened."""
-    from printers import errors
-    from printers.profiles import get_profile
-
-    if policy is not None:
-        uri, refused = allowed_destination(uri, policy)
-        if refused is not None:
-            return refused
-
-    try:
-        profile = get_profile(profile_name or "generic-80")
-    except KeyError:
-        profile = get_profile("generic-80")
-    try:
-        from printers.backends import print_ticket
-    except ImportError as exc:  # back-ends not installed in this build
-        return Outcome(False, "error", f"No printer back-ends available: {exc}")
-    try:
-        ticket = payload_ticket_print(payload)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", errors.PrinterWarning)
-            result = print_ticket(uri, ticket, profile=profile, timeout=timeout)
-        near_end = any(issubclass(w.category, errors.PaperNearEnd) for w in caught) or \
-            _says_near_end(result)
-        return Outcome(True, near_end=near_end)
-    except errors.PaperOut as exc:
-        return Outcome(False, "paper_out", str(exc) or "The printer is out of paper.")
-    except errors.PrinterOffline as exc:
-        return Outcome(False, "offline", str(exc) or "The printer cannot be reached.")
-    except errors.PrinterError as exc:
-        return Outcome(False, "error", str(exc) or "The printer reported an error.")
-    except Exception as exc:  # a bad URI or a bug in a back-end must not kill the worker
-        log.exception("printing job to %s failed unexpectedly", uri)
-        return Outcome(False, "error", f"{type(exc).__name__}: {exc}"[:300])
-
-
-def _says_near_end(result) -> bool:
-    if result is None:
-        return False
-    for attr in ("near_end", "paper_near_end"):
-        if getattr(result, attr, False) is True:
-            return True
-    return isinstance(result, dict) and bool(result.get("near_end"))
-
-
-def process_due_jobs(app, now: datetime | None = None) -> int:
-    """Worker: print every due server-side job once. Runs in an app context. Returns jobs tried.
-
-    Each job is claimed and committed before printing (no transaction is open while the printer
-    is talked to), then its outcome is committed and the events emitted.
-    """
-    from queue_service import realtime
-    from queue_service.extensions import db
-
-    config = app.config
-    clock = config.get("CLOCK")
-    if clock is not None:
-        now = clock.now()
-    now = now or datetime.now(timezone.utc)
-    claimer = f"worker:{os.getpid()}"
-    if release_stale(db.session, now=now, lease_seconds=float(setting(config, "PRINT_LEASE_SECONDS"))):
-        db.session.commit()
-    tried = 0
-    failed_uris: set[str] = set()
-    while tried < int(setting(config, "PRINT_BATCH")):
-        job = claim_next(db.session, now=now, claimer=claimer, skip_uris=failed_uris)
-        if job is None:
-            db.session.commit()
-            break
-        job_id, uri, profile = job.id, job.printer_uri, job.printer_profile
-        payload = json.loads(job.payload or "{}")
-        db.session.commit()  # the claim is durable before the printer is touched
-        tried += 1
-        outcome = print_payload(uri, profile, payload, timeout=float(setting(config, "PRINT_TIMEOUT_SECONDS")),
-                                policy=printer_policy(app))
-        if clock is not None:
-            now = clock.now()
-        job = db.session.get(PrintJob, job_id, populate_existing=True)
-        events = record_outcome(db.session, job, outcome, now=now, config=config)
-        db.session.commit()
-        realtime.emit(events)
-        if not outcome.ok:
-            failed_uris.add(uri)  # do not wait on a dead printer once per job
-    return tried
-
-
-def worker_job(app, now: datetime) -> None:
-    """The background job registered by :mod:`printers.web`."""
-    process_due_jobs(app, now)
