@@ -7,9 +7,9 @@ opens ``--attempts`` connections at once and sends every booking request when al
 booking through the API with a staff token, spread over the 10 slots). Prints a table (``--json``: JSON):
 bookings made, refusals (409 "full"), errors, p50/p99 latency and the wall time.
 
-Exits non-zero when the number of bookings is not exactly ``--places``, when any request errors (anything
-but 201 or 409, or a network failure), or - unless ``--no-targets`` - when p99 exceeds ``--p99-target-ms``.
-``--no-targets`` is the smoke mode (CI, a loaded machine): correctness still checked, no speed target.
+Exit status as every bench (``bench/targets.py``): 1 when the number of bookings is not exactly ``--places``
+(answered and stored), when any request errors (anything but 201 or 409, or a network failure), or - unless
+``--smoke`` (alias ``--no-targets``) - when p99 exceeds ``--p99-target-ms``; correctness is checked either way.
 """
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.harness import Stack, percentile  # noqa: E402
+from bench.targets import Verdict, add_smoke_flag  # noqa: E402
 
-FEATURES = '["kiosk", "printers", "inventory", "bookings"]'
+FEATURES = '["kiosk", "printjobs", "inventory", "bookings"]'
 SERVICE = "KK"  # a service that prints no card: the blank forecast does not cap it
 SLOTS = [f"{h:02d}:00" for h in range(8, 18)]
 
@@ -132,22 +133,23 @@ def main(argv=None) -> int:
     ap.add_argument("--async-mode", choices=("gevent", "threading"), default="gevent")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds a request may take")
     ap.add_argument("--p99-target-ms", type=float, default=5000.0)
-    ap.add_argument("--no-targets", action="store_true", help="smoke mode: no speed target (counts still checked)")
+    add_smoke_flag(ap)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--out", help="also write the JSON here")
     args = ap.parse_args(argv)
     if args.places < 1 or args.attempts < 1:
         ap.error("--places and --attempts must be at least 1")
     result = run(args)
-    problems = []
-    if result["booked"] != min(args.places, args.attempts) or result["stored"] != result["booked"]:
-        problems.append(f"expected exactly {min(args.places, args.attempts)} bookings, "
-                        f"got {result['booked']} answered and {result['stored']} stored")
-    if result["errors"]:
-        problems.append(f"{result['errors']} requests failed: {result['error_sample']}")
-    if not args.no_targets and result["p99_ms"] is not None and result["p99_ms"] > args.p99_target_ms:
-        problems.append(f"p99 {result['p99_ms']} ms is over the target {args.p99_target_ms} ms")
-    result["problems"] = problems
+    verdict = Verdict(smoke=args.smoke)
+    expected = min(args.places, args.attempts)
+    verdict.check("bookings answered", result["booked"], f"== {expected}", result["booked"] == expected)
+    verdict.check("bookings stored", result["stored"], f"== {expected}", result["stored"] == expected)
+    if result["booked"] != expected or result["stored"] != expected:  # a count is correctness, smoke or not
+        verdict.error(f"expected exactly {expected} bookings, got {result['booked']} answered and "
+                      f"{result['stored']} stored")
+    verdict.errors_from("booking requests", result["errors"], result["error_sample"])
+    verdict.at_most("p99 latency", result["p99_ms"], args.p99_target_ms, " ms")
+    result["verdict"] = verdict.as_json()
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
     if args.json:
@@ -158,9 +160,8 @@ def main(argv=None) -> int:
         print(f"{result['backend'] + '/' + args.async_mode[:3]:10} {args.attempts:8} {args.places:6} "
               f"{result['booked']:6} {result['stored']:6} {result['refused_full']:5} {result['errors']:6} "
               f"{result['p50_ms']:8} {result['p99_ms']:8} {result['wall_s']:7}")
-        for p in problems:
-            print(f"FAIL: {p}")
-    return 1 if problems else 0
+        print(verdict.table())
+    return verdict.exit_status()
 
 
 if __name__ == "__main__":

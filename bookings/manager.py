@@ -26,6 +26,7 @@ from bookings.services import booking as booking_svc
 from bookings.services.availability import office_settings
 from bookings.slots import format_breaks, format_overrides, parse_breaks, parse_overrides, parse_time
 from queue_service.domain.clock import office_day
+from queue_service.domain.errors import NotFound
 from queue_service.extensions import db
 from queue_service.models import Office, Service
 from queue_service.services import calendar as cal_svc
@@ -218,7 +219,12 @@ def calendar(office_code: str):
 @require(roles=MANAGER)
 def calendar_delete(office_code: str, entry_id: int):
     office = _office(office_code)
-    cal_svc.remove_entry(db.session, office, entry_id)
+    try:
+        cal_svc.remove_entry(db.session, office, entry_id)
+    except NotFound:  # deleted meanwhile (another tab, another manager): the page says so, no error
+        db.session.rollback()
+        flash(_("Entri kalender itu sudah tidak ada."))
+        return redirect(url_for("bookings_manager.calendar", office_code=office.code), 303)
     db.session.commit()
     flash(_("Entri kalender dihapus."))
     return redirect(url_for("bookings_manager.calendar", office_code=office.code), 303)

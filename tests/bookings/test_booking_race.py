@@ -3,7 +3,6 @@ SQLite and on a real PostgreSQL server. Every thread's exception is collected: t
 NoPlace, nothing else."""
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -16,6 +15,7 @@ from bookings.services.booking import NoPlace, book
 from queue_service.extensions import db
 from queue_service.models import Office
 from tests.bookings.conftest import MONDAY_0800_WIB, enable, seed
+from tests.plugins.threads import run_threads
 
 pytestmark = pytest.mark.slow
 TUESDAY = date(2026, 1, 6)
@@ -23,28 +23,23 @@ WEDNESDAY = date(2026, 1, 7)
 
 
 def _race(app, n, attempt):
-    """Run ``attempt(i)`` in ``n`` threads released at once; returns (results, errors by thread)."""
-    barrier = threading.Barrier(n)
-    results, errors = {}, {}
-
+    """Run ``attempt(i)`` in ``n`` threads released at once (``tests.plugins.threads.run_threads``: a thread
+    that fails in any other way, or hangs, fails the test); returns (results, domain errors by thread)."""
     def run(i):
         with app.app_context():
             try:
-                barrier.wait()
-                results[i] = attempt(i)
+                out = ("ok", attempt(i))
                 db.session.commit()
-            except Exception as exc:
+                return out
+            except Exception as exc:  # the expected refusal, collected; anything else is judged by the test
                 db.session.rollback()
-                errors[i] = exc
+                return ("error", exc)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not any(t.is_alive() for t in threads)
+    outcomes = run_threads(n, run, timeout=120)
+    results = {i: value for i, (kind, value) in enumerate(outcomes) if kind == "ok"}
+    errors = {i: value for i, (kind, value) in enumerate(outcomes) if kind == "error"}
     return results, errors
 
 
