@@ -6,6 +6,8 @@ from datetime import datetime
 
 from flask import Flask
 
+from queue_service import hooks
+
 
 def _base(app: Flask) -> str:
     return (app.config.get("PUBLIC_URL") or "").rstrip("/")
@@ -28,7 +30,9 @@ def notify_job(app: Flask, now: datetime) -> None:
     from queue_service.services.waits import estimate_office
 
     queue_reminders(db.session, now, _base(app))
-    queue_turn_messages(db.session, now, _base(app), estimates=estimate_office)
+    arrivals = hooks.of(app).queue_arrivals
+    queue_turn_messages(db.session, now, _base(app),
+                        estimates=lambda session, office, at: estimate_office(session, office, at, arrivals=arrivals))
     db.session.commit()
 
 

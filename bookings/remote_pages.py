@@ -102,7 +102,8 @@ def _remote_ticket(token: str) -> tuple[Ticket, RemoteTicket]:
 
 def remote_state(ticket: Ticket, remote: RemoteTicket) -> dict:
     t = now()
-    estimate = estimate_ticket(db.session, ticket, t) if ticket.status == "waiting" else None
+    estimate = estimate_ticket(db.session, ticket, t, arrivals=hooks.current().queue_arrivals) \
+        if ticket.status == "waiting" else None
     advice = leave_advice(now=t, estimate=estimate, travel_minutes=remote.travel_minutes)
     tz = ticket.office.timezone
     return {"code": ticket.code, "status": ticket.status, "position": position_of(db.session, ticket),

@@ -199,7 +199,8 @@ def qr_image_svg(token: str):
 def estimate_for(ticket: Ticket, at) -> dict | None:
     """The ticket's wait estimate in whole minutes, or None (the kiosk then shows people ahead only)."""
     try:
-        result = estimate_ticket(db.session, ticket, at)
+        # recorded as shown (kiosk screen and printed ticket): the record the ranges are calibrated on
+        result = estimate_ticket(db.session, ticket, at, record="issue", arrivals=hooks.current().queue_arrivals)
     except Exception:  # an estimate must never stop a ticket
         log.exception("wait estimate failed for ticket %s", ticket.id)
         return None

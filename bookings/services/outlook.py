@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from bookings.advice import BookedVisit, expected_arrivals, show_rate
 from bookings.models import Booking
+from bookings.checkin import appointment
 from bookings.services.availability import office_settings
+from bookings.services.booking import slot_of
 from queue_service.domain.clock import office_day
 from queue_service.hooks import ExpectedArrival
 from queue_service.models import Office, Service
@@ -59,8 +61,15 @@ def queue_arrivals(session: Session, office: Office, now: datetime) -> list[Expe
     if not booked:
         return []
     rules = office_settings(session, office).rules()
-    visits = [BookedVisit(b.id, b.service_id, b.slot_start, b.slot_end, b.appointment_at or b.slot_start, False)
-              for b in booked]
+    places: dict[tuple[int, str], int] = {}  # (service, slot) -> bookable places, the slot generated once
+    visits = []
+    for b in booked:
+        key = (b.service_id, b.slot_key)
+        if key not in places:
+            slot = slot_of(session, b)
+            places[key] = slot.bookable if slot is not None else 1
+        at = appointment(b.slot_start, b.slot_end, place=b.place, places=places[key], spread=rules.spread)
+        visits.append(BookedVisit(b.id, b.service_id, b.slot_start, b.slot_end, at, False))
     rate = office_show_rate(session, office, today)
     return [ExpectedArrival(service_id=a.service_id, at=a.queued_at, probability=a.probability)
             for a in expected_arrivals(visits, now=now, rules=rules, show_rate=rate)]
