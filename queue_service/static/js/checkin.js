@@ -18,7 +18,7 @@
   }
 
   function show(res) {
-    result.innerHTML = "";
+    result.replaceChildren();
     var d = res.data || {};
     if (res.ok && d.ticket) {
       line(t[d.outcome] || t.checked_in, "result-ok");
@@ -48,7 +48,7 @@
   }
 
   function reset() {
-    result.innerHTML = "";
+    result.replaceChildren();
     input.value = "";
     input.focus();
   }

@@ -11,8 +11,8 @@
     var text = document.getElementById("advice-text");
     advice.hidden = !r.advice;
     advice.classList.toggle("advice-now", r.advice === "now");
-    if (r.advice === "now") { text.innerHTML = ""; var s = document.createElement("strong"); s.textContent = t.now; text.appendChild(s); }
-    if (r.advice === "later") { text.innerHTML = ""; var l = document.createElement("strong"); l.textContent = t.later.replace("{t}", r.leave_at); text.appendChild(l); }
+    if (r.advice === "now") { text.replaceChildren(); var s = document.createElement("strong"); s.textContent = t.now; text.appendChild(s); }
+    if (r.advice === "later") { text.replaceChildren(); var l = document.createElement("strong"); l.textContent = t.later.replace("{t}", r.leave_at); text.appendChild(l); }
     document.getElementById("remote-ahead").textContent = r.position === null ? "–" : r.position;
     document.getElementById("remote-eta").textContent = r.estimate
       ? t.range.replace("{a}", r.estimate.p10).replace("{b}", r.estimate.p90) : t.unknown;
