@@ -73,8 +73,9 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_at_the_counter(server, b
         booking_url = phone.url
 
         # the kiosk: a 2D scanner "types" the QR's content (the booking page address) and Enter
-        kiosk.goto(f"{s.url}/kiosk/pair?token={s.tokens['kiosk']}")
-        kiosk.goto(f"{s.url}/kiosk/booking")
+        kiosk.goto(f"{s.url}/kiosk/pair?token={s.tokens['kiosk']}")  # the kiosk's start page
+        kiosk.click("a.kiosk-action:has-text('Sudah booking?')")  # its check-in button (hooks.kiosk_actions)
+        kiosk.wait_for_url("**/kiosk/booking")
         kiosk.wait_for_selector("#scan:focus")
         kiosk.keyboard.type(booking_url)
         kiosk.keyboard.press("Enter")
@@ -253,6 +254,7 @@ def test_booking_page_kiosk_checkin_and_remote_pages_are_accessible(server, brow
         assert_accessible(page)
         k = kiosk.new_page()
         k.goto(f"{s.url}/kiosk/pair?token={s.tokens['kiosk']}")
+        assert_accessible(k)  # the start page with its check-in button
         k.goto(f"{s.url}/kiosk/booking")
         assert_accessible(k)
         k.keyboard.type("K7QM-3XDP")
@@ -271,6 +273,10 @@ def test_manager_booking_pages_are_accessible(server, browser):
     try:
         page = ctx.new_page()
         s.login(page, "manajer")
+        # from the manager's pages to the booking settings through the nav link (one office: straight to it)
+        page.goto(f"{s.url}/manager")
+        page.click("nav a:has-text('Booking online')")
+        page.wait_for_url("**/manager/BKS/bookings")
         for path in ("/manager/BKS/bookings", "/manager/BKS/bookings/service/CETAK", "/manager/BKS/bookings/texts",
                      "/manager/BKS/calendar", "/manager/BKS/bookings/day?date=2026-01-05"):
             page.goto(f"{s.url}{path}")
