@@ -8,6 +8,8 @@ sampai 12:45") and ``services.waits`` - the estimate each citizen is shown at th
 production builds it (``build_snapshot`` from the database, the replay, the range calibrated on the record)
 and recorded as production records it; at the ticket's first call the actual wait is known.
 
+Reason: one subject, one benchmark script (model of the office day, driver of the real services, report).
+
 The hard cases, every day:
 
 * about 500 citizens (400-600), a crowd of ~50 at the door at opening, a morning peak and a tail until 14:00;
@@ -204,9 +206,8 @@ class Office:
         s.commit()
         self.code_of = {svc.id: code for code, svc in self.services.items()}
         from queue_service import hooks
-        from queue_service.services.tickets import QueuePolicy
-        self.policy = QueuePolicy.from_config(self.app.config)
-        self.hooks = hooks.of(self.app)
+        self.policy = tickets.QueuePolicy.from_config(self.app.config)
+        self.hooks = hooks.of(self.app)  # what the features add (quota caps, finish hooks), as the views pass it
         self.errors: list[str] = []
 
     # every request: one transaction, committed; a failure is rolled back and counted
@@ -244,7 +245,8 @@ class Office:
 
     def call_next(self, number: int, now: datetime):
         def work(s):
-            ticket, _ = self.svc.call_next(s, counter=self.counters[number], now=now, policy=self.policy)
+            ticket, _ = self.svc.call_next(s, counter=self.counters[number], now=now, policy=self.policy,
+                                            finish_hooks=self.hooks.finish_hooks)
             return None if ticket is None else ticket.id
         return self._do("call_next", work)
 
@@ -254,7 +256,7 @@ class Office:
 
     def finish(self, tid: int, now: datetime) -> None:
         self._do("finish", lambda s: self.svc.finish(s, ticket=self._ticket(tid), now=now,
-                                                           finish_hooks=self.hooks.finish_hooks))
+                                                            finish_hooks=self.hooks.finish_hooks))
 
     def no_show(self, tid: int, now: datetime) -> None:
         self._do("no_show", lambda s: self.svc.no_show(s, ticket=self._ticket(tid), now=now, policy=self.policy))

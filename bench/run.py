@@ -1,5 +1,7 @@
 """The benchmark harness: starts adminduk itself on 127.0.0.1 and measures it.
 
+Reason: one subject, the harness script: its measurements share the started servers and the report.
+
     python bench/run.py                       # everything: SQLite x1, PostgreSQL+Redis x1, x2 and x4
     python bench/run.py --quick               # tiny sizes (the smoke test)
     python bench/run.py --configs sqlite:1 --seconds 5 --displays 500 --out bench-results.json

@@ -1,5 +1,8 @@
 """Waiting-time estimates: a Monte Carlo replay of the current queue state.
 
+Reason: one subject, the replay model; its parts (counter start times, absences, call order, occupation
+draws, the vectorised loop) share the run arrays and are read together.
+
 Measured on simulated office days (README, "Wait estimates", and ``bench/eta_simulation.py``):
 replaying the queue as it stands - which open counter serves which services, each service's own
 service-time history, the priority policy - is far more accurate than "people ahead x mean service time /

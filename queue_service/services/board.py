@@ -1,8 +1,9 @@
 """What the live screens show, in one payload: the ``queue_changed`` event and the screens' resync.
 
-``queue_overview``: waiting counts per service, each counter's current call, the last calls (the API's
-``GET .../queue``). ``office_board`` = that plus, per counter, the current ticket's id and priority and today's
-served count and mean service time, so a counter console or a display can redraw from this payload alone.
+``queue_overview``: waiting counts per service, each counter's current call and, while its clerk is on one,
+its break (``{"until", "local"}``), the last calls (the API's ``GET .../queue``). ``office_board`` = that plus,
+per counter, the current ticket's id and priority and today's served count and mean service time, so a counter
+console or a display can redraw from this payload alone.
 """
 from __future__ import annotations
 

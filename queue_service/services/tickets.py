@@ -2,6 +2,9 @@
 
 Every function takes the session and ``now`` (aware UTC) and returns ``(result, events)``.
 Nothing here commits: the caller commits, then emits the events.
+
+Reason: one subject, the ticket's life (the state machine's use cases and the statements built once for
+them); counter presence is in ``presence.py``, breaks in ``breaks.py``, what screens show in ``board.py``.
 """
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """Wait-time estimates from the database: build the ETA model's ``QueueSnapshot``, run it, adjust the range on
 the office's own record, and keep that record.
 
+Reason: one subject, wait estimates against the database (snapshot in, record out); the pure model is in
+``domain/eta.py``, the calibration in ``domain/eta_calibration.py``.
+
 ``estimate_ticket(session, ticket, now)`` is what the kiosk screen, the printed ticket and the status page
 show; ``estimate_office(session, office, now)`` gives every waiting ticket of the office its estimate in one
 run (the status pages' live updates). ``record_estimates`` stores shown estimates (``WaitEstimate``);

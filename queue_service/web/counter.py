@@ -129,7 +129,6 @@ def _break_message(exc: DomainError) -> str:
 
 
 def _break_reply(counter: Counter, events, *, ok_message: str):
-    from queue_service.web.helpers import commit_and_emit
     info = breaks.break_info(counter, counter.office.timezone)
     commit_and_emit(events)
     if request.is_json:

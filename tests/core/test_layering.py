@@ -218,3 +218,14 @@ def test_only_realtime_emits_and_only_sockets_handles():
             assert "socketio.emit(" not in text, f"{path} emits directly; use queue_service.realtime.emit"
         if path != "queue_service/sockets.py":
             assert "@socketio.on(" not in text, f"{path} has a socket handler; put it in queue_service/sockets.py"
+
+
+def test_no_source_file_over_450_lines_without_a_reason():
+    # one subject per file: a longer module says why in its opening docstring ("Reason: ...")
+    long = []
+    for module, path in MODULES.items():
+        lines = path.read_text().splitlines()
+        doc = ast.get_docstring(ast.parse("\n".join(lines))) or ""
+        if len(lines) > 450 and "Reason:" not in doc:
+            long.append(f"{path.relative_to(ROOT)} ({len(lines)} lines)")
+    assert not long, "files over 450 lines without a Reason: line: " + ", ".join(long)
