@@ -48,10 +48,13 @@ def _configure(stack: Stack, places: int) -> date:
         office = session.scalar(select(Office).where(Office.code == "BKS"))
         service = session.scalar(select(Service).where(Service.office_id == office.id, Service.code == SERVICE))
         per_slot = -(-places // len(SLOTS))
-        session.add(BookingService(service_id=service.id, enabled=True, slot_minutes=60, capacity=per_slot,
-                                   walkin_share=0.0, overrides="", breaks="", bookable_from=dtime(8, 0),
-                                   bookable_until=dtime(18, 0), daily_cap=places, min_days_ahead=0,
-                                   max_days_ahead=30, cutoff_minutes=0, remote_enabled=False, version=0))
+        # the demo seeder may have switched bookings on already: these settings replace its own
+        row = session.get(BookingService, service.id) or BookingService(service_id=service.id, version=0)
+        for key, value in dict(enabled=True, slot_minutes=60, capacity=per_slot, walkin_share=0.0, overrides="",
+                               breaks="", bookable_from=dtime(8, 0), bookable_until=dtime(18, 0), daily_cap=places,
+                               min_days_ahead=0, max_days_ahead=30, cutoff_minutes=0, remote_enabled=False).items():
+            setattr(row, key, value)
+        session.add(row)
         session.execute(update(Office).where(Office.id == office.id).values(open_days="1234567"))
         tz = office.timezone
     engine.dispose()

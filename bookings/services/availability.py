@@ -110,12 +110,33 @@ def caps_for(session: Session, service: Service, days: Sequence[date], now: date
     """Every provider's caps for ``days``; they see the bookings held from today to ``horizon_end``."""
     if not env.caps or not days:
         return {}
-    held = held_bookings(session, service, now, horizon_end)
+    held = _Lazy(lambda: held_bookings(session, service, now, horizon_end))  # read only by a provider that caps
     out: dict[date, list[Cap]] = defaultdict(list)
     for provider in env.caps:
         for day, cap in (provider(session, service, list(days), held, now) or {}).items():
             out[day].append(cap if isinstance(cap, Cap) else Cap(*cap))
     return out
+
+
+class _Lazy(Mapping):
+    """A mapping computed on first use (most services have no blank cap: their provider never reads it)."""
+
+    def __init__(self, compute):
+        self._compute, self._value = compute, None
+
+    def _get(self) -> dict:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
 
 
 def held_bookings(session: Session, service: Service, now: datetime, end: date) -> dict[date, int]:
