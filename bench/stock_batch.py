@@ -4,7 +4,7 @@ Unlike ``bench/forecast_batch.py`` (the pure forecast), this times what the dail
 every office: read the daily stock rows from the database, build the censored demand history and
 the office calendar (weekends + Indonesian holidays), forecast, compute days of cover / stock-out
 date / reorder point / P(stock-out before the next delivery), store the figures and move the
-alerts -- ``inventory.services.recompute_item`` -- on a file SQLite database.
+alerts -- ``inventory.recompute.recompute_item`` -- on a file SQLite database.
 
   python bench/stock_batch.py                  # 500 offices x 3 items x 730 days
   python bench/stock_batch.py --offices 50 --json
@@ -39,7 +39,7 @@ WEEKDAY = (1.3, 1.05, 0.95, 0.9, 0.8, 0.0, 0.0)
 def build(app, offices: int, days: int, now: datetime, seed: int = 1) -> float:
     from sqlalchemy import insert, update
 
-    from inventory import services as inv
+    from inventory.ledger import ensure_items
     from inventory.models import ExpectedDelivery, StockDay, StockLevel
     from inventory.risk import office_closed_days
     from queue_service.extensions import db
@@ -56,7 +56,7 @@ def build(app, offices: int, days: int, now: datetime, seed: int = 1) -> float:
             office = Office(code=f"K{o:04d}", name=f"Kantor {o}", timezone="Asia/Jakarta", open_days="12345")
             db.session.add(office)
             db.session.flush()
-            items = inv.ensure_items(db.session, office)
+            items = ensure_items(db.session, office)
             rows = []
             for code, (lo, hi) in ITEMS.items():
                 item = items[code]
@@ -97,8 +97,8 @@ def main(argv=None):
     from sqlalchemy import select
 
     import inventory.risk as risk_mod
-    from inventory import services as inv
     from inventory.models import StockAlert, StockItem
+    from inventory.recompute import recompute_item
     from queue_service.app import create_app
     from queue_service.extensions import db
     from queue_service.models import Office
@@ -135,7 +135,7 @@ def main(argv=None):
             for item in db.session.scalars(select(StockItem).where(StockItem.office_id == office.id,
                                                                    StockItem.code.in_(list(ITEMS)))):
                 try:
-                    r, _events = inv.recompute_item(db.session, item, now)
+                    r, _events = recompute_item(db.session, item, now)
                 except Exception as exc:  # counted as a failure, never dropped from the figures silently
                     db.session.rollback()
                     verdict.error(f"{office.code} {item.code}: {exc!r}")

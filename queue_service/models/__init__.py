@@ -1,5 +1,5 @@
 """SQLAlchemy models of the queue core. Feature packages keep their own models
-(``printers.models``, ``inventory.models``) on the same metadata."""
+(``printjobs.models``, ``inventory.models``) on the same metadata."""
 from queue_service.models.base import Base, UTCDateTime
 from queue_service.models.core import (
     ApiToken,

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from inventory.seed import seed_stock
 from queue_service.extensions import db
 from tests.plugins.browser import assert_accessible, save_artifact
-from tests.printing.test_agent import RunningClock
+from tests.printers.test_agent import RunningClock
 
 SUNDAY_29_NOV_0900_WIB = datetime(2026, 11, 29, 2, 0, tzinfo=timezone.utc)
 

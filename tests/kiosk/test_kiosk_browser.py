@@ -7,7 +7,7 @@ import io
 import pytest
 
 from tests.plugins.browser import wait_js, assert_accessible, save_artifact
-from tests.printing.test_agent import RunningClock, MONDAY_0900_WIB  # noqa: F401
+from tests.printers.test_agent import RunningClock, MONDAY_0900_WIB  # noqa: F401
 
 from queue_service.extensions import db
 from queue_service.models import Service

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from printjobs.models import PrintJob
 from queue_service.extensions import db
 from tests.plugins.browser import wait_js, assert_accessible, save_artifact
-from tests.printing.test_agent import MONDAY_0900_WIB, RunningClock
+from tests.printers.test_agent import MONDAY_0900_WIB, RunningClock
 
 
 def _jobs(s) -> int:

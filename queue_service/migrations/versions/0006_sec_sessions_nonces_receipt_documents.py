@@ -59,7 +59,7 @@ def _book_existing_receipts():
                     sa.column('document_key', sa.String), sa.column('movement_id', sa.Integer))
     values = []
     for movement_id, office_id, item_id, document_no in rows:
-        key = " ".join(document_no.split()).casefold()[:60]  # inventory.services.document_key
+        key = " ".join(document_no.split()).casefold()[:60]  # inventory.receipts.document_key
         if not key or (office_id, item_id, key) in seen:
             continue
         seen.add((office_id, item_id, key))

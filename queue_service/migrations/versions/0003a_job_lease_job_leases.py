@@ -4,6 +4,9 @@ Revision ID: 0003_job_lease
 Revises: 0002_printers
 Create Date: 2026-11-23 12:31:48.948743
 
+The first of the two migrations once both numbered 0003 (file renamed 0003a_); its revision id is unchanged,
+so databases migrated before keep working.
+
 """
 from alembic import op
 import sqlalchemy as sa

@@ -11,7 +11,7 @@ from printjobs.models import PrinterState, PrintJob
 from queue_service.extensions import db, socketio
 from queue_service.models import Device, Ticket
 from tests.plugins.threads import run_threads
-from tests.printing.conftest import PAPER_NEAR_END, PAPER_OUT
+from tests.printers.conftest import PAPER_NEAR_END, PAPER_OUT
 
 ISSUE = "/api/v1/offices/BKS/tickets"
 

@@ -4,6 +4,9 @@ Revision ID: 0003_inventory
 Revises: 0003_job_lease
 Create Date: 2026-11-23 12:38:22.612968
 
+The second of the two migrations once both numbered 0003 (file renamed 0003b_); its revision id is unchanged,
+so databases migrated before keep working.
+
 """
 from alembic import op
 import sqlalchemy as sa
