@@ -12,7 +12,7 @@ from sqlalchemy import select
 from queue_service.models import Office
 from tests.bookings.conftest import booking_live_server, enable
 from tests.plugins.browser import assert_accessible, save_artifact
-from tests.printing.test_agent import RunningClock
+from tests.printers.test_agent import RunningClock
 
 pytestmark = pytest.mark.browser
 
