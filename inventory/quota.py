@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from inventory.alerts import quick_alert
 from inventory.ledger import InsufficientStock, changed_event, invalid, move
-from inventory.models import ServiceConsumption, StockLevel
+from inventory.booking_cap import Delivery, promised_from_stock
+from inventory.models import ExpectedDelivery, ServiceConsumption, StockLevel
 from queue_service.domain.events import Event
 from queue_service.models import Service, Ticket
 from queue_service.services.tickets import effective_quota, issued_today
@@ -78,18 +79,31 @@ def finish_hook(session: Session, ticket: Ticket, now: datetime, data: dict, *,
 # --------------------------------------------------------------------------- quota follows stock
 
 
-def stock_quota_cap(session: Session, service: Service, day: date) -> int | None:
-    """``policy.quota_caps`` member: today's tickets for ``service`` may not exceed the tickets it
-    already finished today plus the cards its capping item can still print above the reserve."""
+def stock_quota_cap(session: Session, service: Service, day: date, promises: Iterable = ()) -> int | None:
+    """``hooks.quota_caps`` member: today's tickets for ``service`` may not exceed the tickets it
+    already finished today plus the cards its capping item can still print above the reserve, less the
+    blanks promised to later days' bookings (``promises``: ``hooks.stock_promises``) that deliveries
+    expected before them do not cover (``booking_cap.promised_from_stock``)."""
     rules = [r for r in consumptions_for(session, service.id) if r.caps_quota]
     if not rules:
         return None
     finished = session.scalar(select(func.count(Ticket.id)).where(
         Ticket.origin_service_id == service.id, Ticket.service_day == day, Ticket.status == "done")) or 0
+    booked: dict[date, int] = {}
+    for promise in promises:
+        for d, n in promise(session, service, day).items():
+            booked[d] = booked.get(d, 0) + int(n)
     caps = []
     for rule in rules:
         balance = session.scalar(select(StockLevel.balance).where(StockLevel.item_id == rule.item_id)) or 0
-        caps.append(finished + max(0, balance - rule.reserve) // rule.per_card)
+        promised = 0
+        if booked:
+            deliveries = [Delivery(d.expected_date, d.quantity) for d in session.scalars(
+                select(ExpectedDelivery).where(ExpectedDelivery.item_id == rule.item_id,
+                                               ExpectedDelivery.status == "pending",
+                                               ExpectedDelivery.expected_date >= day))]
+            promised = promised_from_stock(today=day, booked=booked, deliveries=deliveries, per_card=rule.per_card)
+        caps.append(finished + max(0, balance - rule.reserve - promised) // rule.per_card)
     return min(caps)
 
 

@@ -14,13 +14,18 @@ from queue_service import hooks
 
 def init_app(app: Flask) -> None:
     from inventory import api, display, openapi, pages, settings_pages
+    from inventory.booking_cap import DEFAULT_QUANTILE
+    from inventory.booking_outlook import blank_caps
     from inventory.cli import stock
     from inventory.quota import finish_hook, stock_quota_cap
     from inventory.recompute import risk_job
     from inventory.seed import seed_stock
     from inventory.webhooks import webhook_job
 
-    hooks.register_quota_cap(app, stock_quota_cap)
+    # later days' bookings (``hooks.stock_promises``, filled by the bookings feature) keep their blanks back
+    hooks.register_quota_cap(app, functools.partial(stock_quota_cap, promises=hooks.of(app).stock_promises))
+    hooks.register_bookable_cap(app, functools.partial(
+        blank_caps, quantile=float(app.config.get("BOOKING_BLANK_QUANTILE", DEFAULT_QUANTILE))))
     hooks.register_finish_hook(app, functools.partial(finish_hook, default_url=app.config.get("STOCK_WEBHOOK_URL")))
     hooks.register_seeder(app, seed_stock)
     hooks.register_job(app, "stock-risk", float(app.config["STOCK_RISK_EVERY_SECONDS"]), risk_job)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.hours import Opening, office_opening
+from queue_service.services.calendar import today_status
 from queue_service.domain import status as st
 from queue_service.domain.clock import office_day
 from queue_service.domain.errors import DomainError, ServiceUnavailable
@@ -76,10 +77,11 @@ def issue_for_kiosk(session: Session, *, device: Device, office: Office, service
     if per_minute > 0 and tickets_last_minute(session, device, now) >= per_minute:
         raise Throttled(f"This kiosk has issued {per_minute} tickets in the last minute; "
                         "please wait a moment or ask a staff member.", limit=per_minute)
-    opening = office_opening(office, now)
+    opening = office_opening(office, now, today_status(session, office, now))
     if not opening.is_open:
-        raise ServiceUnavailable("The office is closed now; tickets are issued during opening hours.",
-                                 reason="office_closed", service=service.code)
+        why = f" ({opening.name})" if opening.name else ""
+        raise ServiceUnavailable(f"The office is closed now{why}; tickets are issued during opening hours.",
+                                 reason="office_closed", service=service.code, closed=opening.reason)
     ticket, events = svc.issue_ticket(session, office=office, service=service, now=now, priority=priority,
                                       device_id=device.id, actor=f"device:{device.name}", quota_caps=quota_caps,
                                       quota_holds=quota_holds)
@@ -96,13 +98,13 @@ def _waiting_counts(session: Session, office: Office, day) -> dict[int, int]:
 
 
 def service_states(session: Session, office: Office, now: datetime, caps: Sequence[QuotaCap] = (), *,
-                   holds: Sequence[QuotaHold] = ()) -> tuple[Opening, list[dict]]:
+                   holds: Sequence[QuotaHold] = (), locale: str = "id") -> tuple[Opening, list[dict]]:
     """Each service's button: waiting count, what is left of today's quota, and its state:
     ``open`` | ``closed`` (service inactive) | ``quota`` (quota reached) | ``office_closed``;
     ``fallback`` is the service offered instead (e.g. Suket when the blanks ran out), if it can
     take tickets."""
     day = office_day(now, office.timezone)
-    opening = office_opening(office, now)
+    opening = office_opening(office, now, today_status(session, office, now, locale))
     waiting = _waiting_counts(session, office, day)
     services = sorted(office.services, key=lambda s: (s.sort_order, s.id))
     raw = {}

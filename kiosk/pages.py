@@ -120,9 +120,9 @@ def kiosk_page():
     office = device.office
     t = now()
     registered = hooks.current()
-    opening, services = issuing.service_states(db.session, office, t, registered.quota_caps,
-                                               holds=registered.quota_holds)
     locale = str(get_locale() or "id")
+    opening, services = issuing.service_states(db.session, office, t, registered.quota_caps,
+                                               holds=registered.quota_holds, locale=locale)
     local = local_time(t, office.timezone)
     printing = registered.ticket_printing
     config = {
@@ -161,7 +161,7 @@ def state():
     opening, services = issuing.service_states(db.session, office, now(), registered.quota_caps,
                                                holds=registered.quota_holds)
     return jsonify({"office": office.code, "open": opening.is_open, "reason": opening.reason,
-                    "services": services})
+                    "closed_name": opening.name or None, "services": services})
 
 
 # --------------------------------------------------------------------------- QR images
@@ -200,7 +200,7 @@ def estimate_for(ticket: Ticket, at) -> dict | None:
     """The ticket's wait estimate in whole minutes, or None (the kiosk then shows people ahead only)."""
     try:
         # recorded as shown (kiosk screen and printed ticket): the record the ranges are calibrated on
-        result = estimate_ticket(db.session, ticket, at, record="issue")
+        result = estimate_ticket(db.session, ticket, at, record="issue", arrivals=hooks.current().queue_arrivals)
     except Exception:  # an estimate must never stop a ticket
         log.exception("wait estimate failed for ticket %s", ticket.id)
         return None

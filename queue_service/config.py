@@ -114,7 +114,24 @@ PRINTER_TCP_ALLOW_LOCAL = False
 # --- features -------------------------------------------------------------------
 #: Feature packages wired by create_app (each has a web.init_app). ``printers`` is the printer driver used by
 #: ``printjobs`` (and the print agent), not a feature.
-FEATURES = ["kiosk", "printjobs", "inventory"]
+FEATURES = ["kiosk", "printjobs", "inventory", "bookings"]
+
+# --- bookings (the ``bookings`` feature) ------------------------------------
+#: bookings a day per client address (IPv4, or IPv6 /64) and per phone number; active bookings per phone
+BOOKING_LIMIT_PER_ADDRESS = 20
+BOOKING_LIMIT_PER_PHONE = 3
+BOOKING_ACTIVE_PER_PHONE = 2
+#: requests per address to the public booking pages and API (``limits`` notation; in memory, or in Redis
+#: when MESSAGE_QUEUE is a redis:// URL so every process counts the same requests). Staff tokens are not limited.
+BOOKING_RATE_LIMIT = "30 per minute"
+#: printing bookings plan for this quantile of the forecast's walk-in demand (0.8: 4 days in 5 enough blanks)
+BOOKING_BLANK_QUANTILE = 0.8
+#: minutes from home to the office a remote ticket assumes when the citizen does not say
+BOOKING_TRAVEL_MINUTES = 30
+#: background jobs: reminders/turn messages, no-show release + phone deletion, webhook delivery (seconds)
+BOOKING_JOBS_EVERY_SECONDS = 5
+BOOKING_RELEASE_EVERY_SECONDS = 60
+BOOKING_WEBHOOK_EVERY_SECONDS = 10
 
 # --- security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -287,10 +287,10 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
     """Send ``ticket_updated`` {position, estimate} to each waiting ticket's room; returns how many."""
     from sqlalchemy import select
 
-    from queue_service.domain.eta import service_call_order
+    from queue_service import hooks
     from queue_service.extensions import db
     from queue_service.models import Office, Ticket
-    from queue_service.services.waits import build_snapshot, estimate_snapshot_full
+    from queue_service.services.waits import build_snapshot, estimate_snapshot_full, ticket_positions
 
     if only_changed and not status_pages_listening():
         # this process holds every connection and no status page listens: nothing to do (not even the
@@ -304,7 +304,7 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
         office = session.scalar(select(Office).where(Office.code == office_code))
         if office is None:
             return 0
-        snapshot = build_snapshot(session, office, _now())
+        snapshot = build_snapshot(session, office, _now(), arrivals=hooks.of(current_app).queue_arrivals)
         if not snapshot.waiting:
             return 0
         rows = session.execute(select(Ticket.id, Ticket.token, Ticket.code).where(
@@ -318,7 +318,7 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
             return 0
     full = _cpu_bound(estimate_snapshot_full, snapshot)
     estimates = {tid: None if e is None else e.as_dict() for tid, e in full.items()}
-    positions = {tid: i for ids in service_call_order(snapshot).values() for i, tid in enumerate(ids)}
+    positions = ticket_positions(snapshot)
     app_id = id(current_app._get_current_object())
     sent = 0
     if len(_sent) > 20_000:

@@ -40,7 +40,10 @@ The model, run ``runs`` times at once (vectorised over runs with numpy):
   arrive as a Poisson process with the rate profile ``priority_arrival_profile`` (per service: pieces of
   (seconds from now, tickets per hour); the caller derives it from the office's own history) or the
   constant ``priority_arrivals_per_hour``, until ``issuing_until``, and are served before the regular
-  tickets; nobody else new is simulated.
+  tickets. Expected arrivals (``WaitingTicket.expected``: booked citizens still to come today) wait at the
+  place the office's queue rule gives them and are there with their ``show`` probability; the model lets a
+  counter reach them before they walk in (their place is at their slot, which they arrive before as a rule).
+  Nobody else new is simulated.
 
 Durations are *counter occupation times* (from the call until the counter is free again): a served
 ticket's service and a no-show's wait at the counter are both in the record, separately, so that each
@@ -95,6 +98,10 @@ class WaitingTicket:
     priority: bool = False
     #: times it was called, not there, and put back in the queue
     requeues: int = 0
+    #: an expected arrival, not a ticket yet (bookings: a booked citizen still to come, queued at the place the
+    #: office's rule gives them): it takes its place with probability ``show`` and gets no estimate of its own
+    expected: bool = False
+    show: float = 1.0
 
 
 @dataclass
@@ -400,6 +407,10 @@ def estimate(snapshot: QueueSnapshot, *, runs: int = 200, seed: int | None = 0
     if first_absent.any():
         ns = ns_pool[rng.integers(0, ns_pool.size, (runs, n_t))]
         dur[:, :n_t] = np.where(first_absent, ns, dur[:, :n_t])
+    stays_away = np.fromiter((i for i, t in enumerate(waiting) if t.expected and t.show < 1.0), dtype=np.int64)
+    if stays_away.size:  # an expected arrival who does not come occupies no counter
+        show = np.asarray([max(0.0, min(1.0, float(waiting[i].show))) for i in stays_away])
+        dur[:, stays_away] = np.where(rng.random((runs, stays_away.size)) < show, dur[:, stays_away], 0.0)
     if n_x:  # a returning ticket's second call: absent again (repeat share) or served; nothing if it came
         idx = np.asarray(slot_of, dtype=np.int64)
         second = np.empty((runs, n_x))

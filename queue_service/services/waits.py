@@ -44,7 +44,7 @@ import math
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -64,6 +64,7 @@ from queue_service.domain.eta import (
     estimate,
     service_call_order,
 )
+from queue_service.hooks import QueueArrivals
 from queue_service.domain.eta_calibration import Adjustment, Outcome, accuracy, adjust, adjustment_for, fit
 from queue_service.models import Counter, Office, Service, Ticket, TicketEvent, TicketSequence, WaitEstimate
 
@@ -347,8 +348,10 @@ def forget_daily_inputs() -> None:
 
 # --------------------------------------------------------------------------- the snapshot
 
-def build_snapshot(session: Session, office: Office, now: datetime, *, no_show_requeues: int = 1) -> QueueSnapshot:
-    """The office's queue as the estimator sees it at ``now``."""
+def build_snapshot(session: Session, office: Office, now: datetime, *, no_show_requeues: int = 1,
+                   arrivals: Sequence[QueueArrivals] = ()) -> QueueSnapshot:
+    """The office's queue as the estimator sees it at ``now``. ``arrivals`` (``hooks.queue_arrivals``) add the
+    citizens expected to join today (bookings still to come) as expected waiting entries, with negative ids."""
     now = as_utc(now)
     day = office_day(now, office.timezone)
     day_start = _day_start(office, day)
@@ -380,6 +383,10 @@ def build_snapshot(session: Session, office: Office, now: datetime, *, no_show_r
                Ticket.status == st.Status.WAITING)).all()
     waiting = [WaitingTicket(r.id, r.service_id, r.queued_at, r.priority_group is not None, r.requeues)
                for r in waiting_rows]
+    for source in arrivals:
+        for a in source(session, office, now):
+            waiting.append(WaitingTicket(-(len(waiting) + 1), a.service_id, a.at, a.priority, 0, expected=True,
+                                         show=a.probability))
 
     services = session.scalars(select(Service).where(Service.office_id == office.id)).all()
     by_prefix = {s.prefix: s.id for s in services}
@@ -451,11 +458,23 @@ def estimate_snapshot_full(snapshot: QueueSnapshot, *, runs: int = RUNS, seed: i
     ``snapshot.calibration`` maps service id -> the ``Adjustment`` for now (``build_snapshot`` picks the
     group of the current hour)."""
     raw = estimate(snapshot, runs=runs, seed=seed)
-    positions = {tid: i for ids in service_call_order(snapshot).values() for i, tid in enumerate(ids)}
+    positions = ticket_positions(snapshot)
     services = {w.id: w.service_id for w in snapshot.waiting}
+    expected = {w.id for w in snapshot.waiting if w.expected}
     cal = snapshot.calibration or {}
     return {tid: None if e is None else shown(e, cal.get(services[tid]), positions.get(tid))
-            for tid, e in raw.items()}
+            for tid, e in raw.items() if tid not in expected}
+
+
+def ticket_positions(snapshot: QueueSnapshot) -> dict[Hashable, int]:
+    """Waiting ticket id -> people ahead of it in its service (tickets only: a booked citizen still to come
+    lengthens the wait, but is not someone the citizen sees waiting)."""
+    expected = {w.id for w in snapshot.waiting if w.expected}
+    out = {}
+    for ids in service_call_order(snapshot).values():
+        tickets = [tid for tid in ids if tid not in expected]
+        out.update({tid: i for i, tid in enumerate(tickets)})
+    return out
 
 
 def estimate_snapshot(snapshot: QueueSnapshot, *, runs: int = RUNS, seed: int = 0) -> dict:
@@ -464,27 +483,29 @@ def estimate_snapshot(snapshot: QueueSnapshot, *, runs: int = RUNS, seed: int = 
             for tid, e in estimate_snapshot_full(snapshot, runs=runs, seed=seed).items()}
 
 
-def estimate_office(session: Session, office: Office, now: datetime, *, runs: int = RUNS) -> dict:
+def estimate_office(session: Session, office: Office, now: datetime, *, runs: int = RUNS,
+                    arrivals: Sequence[QueueArrivals] = ()) -> dict:
     """Every waiting ticket of ``office`` today -> ``{"minutes", "p10", "p90"}`` (whole minutes; the range
     is P10 rounded down to P90 rounded up), or None when no open counter serves its service."""
-    return estimate_snapshot(build_snapshot(session, office, now), runs=runs)
+    return estimate_snapshot(build_snapshot(session, office, now, arrivals=arrivals), runs=runs)
 
 
-def estimate_ticket_full(session: Session, ticket: Ticket, now: datetime, *, runs: int = RUNS) -> Shown | None:
+def estimate_ticket_full(session: Session, ticket: Ticket, now: datetime, *, runs: int = RUNS,
+                         arrivals: Sequence[QueueArrivals] = ()) -> Shown | None:
     """The estimated wait of one ticket (None unless it is waiting and an open counter serves it)."""
     if ticket.status != st.Status.WAITING:
         return None
-    snapshot = build_snapshot(session, ticket.office, now)
+    snapshot = build_snapshot(session, ticket.office, now, arrivals=arrivals)
     if not any(w.id == ticket.id for w in snapshot.waiting):
         return None  # e.g. a ticket of an earlier day
     return estimate_snapshot_full(snapshot, runs=runs).get(ticket.id)
 
 
 def estimate_ticket(session: Session, ticket: Ticket, now: datetime, *, runs: int = RUNS,
-                    record: str | None = None) -> dict | None:
+                    record: str | None = None, arrivals: Sequence[QueueArrivals] = ()) -> dict | None:
     """The estimated wait of one ticket as shown; with ``record`` ("issue", "status") it is also added to
     the record (in ``session``: the caller commits), thinned as :func:`record_estimates` says."""
-    result = estimate_ticket_full(session, ticket, now, runs=runs)
+    result = estimate_ticket_full(session, ticket, now, runs=runs, arrivals=arrivals)
     if result is None:
         return None
     if record is not None:

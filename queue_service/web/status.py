@@ -12,6 +12,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from queue_service import hooks
 from queue_service.db import is_lock_error, write_apart
 from queue_service.domain.clock import local_time, zone_abbreviation
 from queue_service.clock import now
@@ -46,7 +47,7 @@ def status_view(ticket: Ticket) -> dict:
     data["estimate"] = None
     if ticket.status == "waiting":
         at = now()
-        shown = estimate_ticket_full(db.session, ticket, at)
+        shown = estimate_ticket_full(db.session, ticket, at, arrivals=hooks.current().queue_arrivals)
         if shown is not None:
             data["estimate"] = shown.as_dict()
             _record_shown(ticket, shown, at)

@@ -161,7 +161,7 @@ def test_every_setting_the_code_reads_is_documented_in_config():
 
     root = Path(__file__).resolve().parents[2]
     used = set()
-    for pkg in ("queue_service", "kiosk", "printers", "printjobs", "inventory"):
+    for pkg in ("queue_service", "kiosk", "printers", "printjobs", "inventory", "bookings"):
         for path in (root / pkg).rglob("*.py"):
             used |= set(re.findall(r"config(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
     framework = {"TESTING", "CLOCK", "SQLALCHEMY_DATABASE_URI", "BABEL_DEFAULT_LOCALE", "INSTANCE_PATH",

@@ -20,14 +20,17 @@ PURE = ["queue_service.domain", "queue_service.domain.clock", "queue_service.dom
         "queue_service.domain.urls", "queue_service.domain.codes", "queue_service.domain.events",
         "queue_service.domain.text",
         "queue_service.domain.voice", "queue_service.voice", "queue_service.launch",
-        "printers.layout", "inventory.forecast", "kiosk.qr"]
+        "printers.layout", "inventory.forecast", "kiosk.qr",
+        "queue_service.domain.calendar", "inventory.booking_cap",
+        "bookings.slots", "bookings.availability", "bookings.checkin", "bookings.codes", "bookings.messages",
+        "bookings.limits", "bookings.advice"]
 
 #: the printer driver runs on a kiosk PC beside the print agent: no database, no Flask app
 NO_DATABASE = ["printers.agent", "printers.backends", "printers.layout", "printers.payload", "printers.printing",
                "printers.status", "printers.cli"]
 
-PACKAGES = ("queue_service", "kiosk", "printers", "printjobs", "inventory", "templates")
-FEATURES = ("kiosk", "printers", "printjobs", "inventory")
+PACKAGES = ("queue_service", "kiosk", "printers", "printjobs", "inventory", "bookings", "templates")
+FEATURES = ("kiosk", "printers", "printjobs", "inventory", "bookings")
 
 
 @pytest.mark.parametrize("module", PURE)
@@ -200,6 +203,16 @@ def test_kiosk_and_inventory_never_import_each_other():
         assert not any(n.split(".")[0] == "inventory" for n in names), path
     for path, names in _package_imports("inventory").items():
         assert not any(n.split(".")[0] == "kiosk" for n in names), path
+
+
+def test_bookings_and_the_other_features_never_import_each_other():
+    # bookings ask inventory's blank cap and the print-job feature through queue_service.hooks only
+    others = ("kiosk", "printers", "printjobs", "inventory")
+    for path, names in _package_imports("bookings").items():
+        assert not any(n.split(".")[0] in others for n in names), path
+    for package in others:
+        for path, names in _package_imports(package).items():
+            assert not any(n.split(".")[0] == "bookings" for n in names), path
 
 
 def test_core_never_imports_features_except_the_composition_root():

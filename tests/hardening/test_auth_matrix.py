@@ -111,6 +111,28 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
         ("page", "GET"), ("upload", "POST"), ("settings", "POST"), ("delete", "POST"), ("delete_all", "POST"),
         ("shipped_zip", "GET")]},
     ("voice.clip", "GET"): only("display") | STAFF,
+    # bookings (issue 14). Citizens: no account, no NIK; the pages and the public POSTs are rate-limited per
+    # address (a 429 is an answer) and a booking or remote ticket is reached by its opaque token only
+    **{(f"bookings.{e}", m): ALL for e, m in [
+        ("offices", "GET"), ("services", "GET"), ("dates", "GET"), ("slots", "GET"), ("slots", "POST"),
+        ("booking_page", "GET"), ("booking_json", "GET"), ("booking_qr", "GET"), ("cancel", "POST"),
+        ("move_dates", "GET"), ("move_slots", "GET"), ("move_slots", "POST")]},
+    **{(f"bookings_remote.{e}", m): ALL for e, m in [
+        ("remote_page", "GET"), ("remote_page", "POST"), ("remote_status", "GET"), ("remote_json", "GET")]},
+    ("bookings_api.api_availability", "GET"): ALL,  # public, rate-limited: what a portal or a bot shows
+    # the portal/bot API books for a citizen with a staff token of the office
+    **{(f"bookings_api.{e}", m): STAFF for e, m in [
+        ("api_book", "POST"), ("api_day", "GET"), ("api_booking", "GET"), ("api_cancel", "POST"),
+        ("api_move", "POST"), ("api_checkin", "POST")]},
+    # the kiosk's check-in page and command: a paired kiosk, for its own office's bookings
+    ("bookings_kiosk.checkin_page", "GET"): only("kiosk", "other_kiosk"),
+    ("bookings_kiosk.checkin", "POST"): only("kiosk", "other_kiosk"),
+    # managers: booking settings, texts, the office calendar, the day's bookings (the picker lists their offices)
+    ("bookings_manager.pick", "GET"): MANAGERS | only("other_manager"),
+    **{(f"bookings_manager.{e}", m): MANAGERS for e, m in [
+        ("overview", "GET"), ("day", "GET"), ("day_csv", "GET"), ("save_rules", "POST"),
+        ("service_settings", "GET"), ("service_settings", "POST"), ("texts", "GET"), ("texts", "POST"),
+        ("calendar", "GET"), ("calendar", "POST"), ("calendar_delete", "POST"), ("calendar_collective", "POST")]},
 }
 
 def _spare_objects(world) -> dict:
@@ -139,8 +161,39 @@ def _spare_objects(world) -> dict:
             out["rule"] = rule.id
         except ImportError:  # inventory feature not in this build
             pass
+        out.update(_booking_objects(office))
         db.session.remove()
     return out
+
+
+def _booking_objects(office) -> dict:
+    """A booking (the demo seeder switched bookings on for KK), a same-day remote ticket and a calendar entry
+    of BKS, for the bookings routes' tokens and ids."""
+    from datetime import timedelta
+
+    try:
+        from bookings.models import BookingService
+        from bookings.services.availability import Env
+        from bookings.services.booking import book
+        from bookings.services.remote import take
+    except ImportError:  # bookings feature not in this build
+        return {}
+    from queue_service.models import Service
+    from queue_service.models.calendar import OfficeCalendarEntry
+    service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == "KK"))
+    settings = db.session.get(BookingService, service.id)
+    settings.remote_enabled, settings.remote_daily_cap = True, 40
+    env = Env(secret="matrix")
+    tuesday = MONDAY_0800_WIB.date() + timedelta(days=1)
+    booking, _ = book(db.session, office=office, service=service, day=tuesday, slot_key="09:00",
+                      now=MONDAY_0800_WIB, env=env, via="api")
+    ticket, _ = take(db.session, office=office, service=service, now=MONDAY_0800_WIB, env=env)
+    entry = OfficeCalendarEntry(office_id=office.id, day=tuesday + timedelta(days=30), open=False, note="uji",
+                                created_at=MONDAY_0800_WIB)
+    db.session.add(entry)
+    db.session.commit()
+    return {"booking_token": booking.token, "booking_code": booking.code, "day": tuesday.isoformat(),
+            "remote_token": ticket.token, "entry_id": entry.id}
 
 
 def path_values(world, spare: dict) -> dict:
@@ -150,7 +203,9 @@ def path_values(world, spare: dict) -> dict:
             "fmt": "png", "alert_id": ids.get("alert"), "kind": "receipt", "job_id": ids.get("job"),
             "ticket_id": ids["ticket"], "token": ids["token"], "filename": "js/app.js",
             "service_code": ids["service_code"], "device_token": spare["device_token"],
-            "item_code": "KTP_EL", "rule_id": spare.get("rule"), "part": "huruf-b"}
+            "item_code": "KTP_EL", "rule_id": spare.get("rule"), "part": "huruf-b",
+            "booking_code": spare.get("booking_code"), "day": spare.get("day"), "entry_id": spare.get("entry_id"),
+            "booking_token": spare.get("booking_token"), "remote_token": spare.get("remote_token")}
 
 
 #: per-endpoint values that differ from the shared ones above
@@ -170,6 +225,8 @@ def build_url(app, rule, values: dict) -> str:
     args = {}
     for name in rule.arguments:
         value = OVERRIDES.get(rule.endpoint, {}).get(name, values.get(name))
+        if name == "token" and rule.endpoint.startswith(("bookings.", "bookings_remote.")):
+            value = values["booking_token" if rule.endpoint.startswith("bookings.") else "remote_token"]
         assert value is not None, f"no test value for path parameter {name!r} of {rule.rule}: add it to path_values"
         args[name] = value
     if rule.endpoint in QUERIES:

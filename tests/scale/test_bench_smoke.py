@@ -64,6 +64,16 @@ def test_soak_tiny(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:]
 
 
+def test_bookings_bench_tiny(tmp_path):
+    """20 simultaneous attempts on 5 places: exactly 5 bookings, the rest refused as full, exit 0."""
+    proc, result = _run(["bench/bookings_bench.py", "--smoke", "--attempts", "20", "--places", "5"], tmp_path,
+                        "bookings")
+    assert result is not None, proc.stderr[-2000:]
+    assert result["booked"] == result["stored"] == 5 and result["refused_full"] == 15 and result["errors"] == 0
+    assert result["p50_ms"] is not None and result["verdict"]["exit_status"] == 0
+    assert proc.returncode == 0, proc.stdout[-2000:]
+
+
 @pytest.mark.parametrize("client,mode", [("raw", "gevent"), ("socketio", "threading")])
 def test_realtime_latency_tiny(client, mode):
     proc = subprocess.run([sys.executable, "bench/realtime_latency.py", "--smoke", "--clients", "6", "--procs", "1",
