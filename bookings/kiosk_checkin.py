@@ -49,6 +49,7 @@ def _strings() -> dict:
         "error": _("Check-in belum berhasil. Silakan coba lagi atau minta bantuan petugas."),
         "people_ahead": _("%(n)s orang di depan Anda", n="{n}"),
         "photo": _("Silakan foto layar ini atau catat nomornya."),
+        "printing": _("Tiket Anda sedang dicetak. Jika tidak keluar, foto layar ini atau catat nomornya."),
         "camera_off": _("Kamera tidak dapat dibuka. Gunakan pemindai atau ketik kodenya."),
         "camera_on": _("Arahkan kode QR ke kamera…"),
     }

@@ -82,6 +82,8 @@ def test_book_on_the_phone_check_in_at_the_kiosk_called_at_the_counter(server, b
         kiosk.wait_for_selector("#checkin-ticket")
         ticket_code = kiosk.inner_text("#checkin-ticket")
         assert ticket_code.startswith("C-")
+        # the kiosk has a printer: its ticket is on its way (the screen said "photograph this" whatever happened)
+        assert "sedang dicetak" in kiosk.inner_text("#result")
         save_artifact(kiosk, "booking-kiosk-checked-in", full_page=False)
 
         # the booking page now points at the ticket's live status page

@@ -25,7 +25,7 @@
       var code = line(d.ticket.code, "ticket-code");
       code.id = "checkin-ticket";
       if (d.ticket.position !== null && d.ticket.position !== undefined) { line(t.people_ahead.replace("{n}", d.ticket.position)); }
-      line(t.photo);
+      line(d.print_job && d.print_job.id ? t.printing : t.photo);  /* no printer, or it failed: the screen is the ticket */
     } else if (res.ok && d.outcome === "early") {
       line(t.early.replace("{t}", d.come_back_at), "result-bad");
     } else if (res.ok && d.outcome === "wrong_day") {
