@@ -7,7 +7,7 @@ import requests
 
 from queue_service.extensions import db
 from queue_service.models import Counter
-from tests.plugins.browser import assert_accessible, save_artifact
+from tests.plugins.browser import assert_accessible, save_artifact, wait_js
 
 pytestmark = [pytest.mark.browser]
 
@@ -93,6 +93,56 @@ def test_break_dialog_with_the_keyboard_alone(live_server, browser):
         page.wait_for_selector("#break-panel[data-on-break=false]")
         assert _break_until(s, counter["id"]) is None
         assert not errors, errors
+    finally:
+        ctx.close()
+
+
+def test_a_read_that_crosses_a_push_never_brings_the_break_back_on_the_display(live_server, browser):
+    """A display that connected while a clerk ended a break kept "Loket 3 istirahat" on screen: its resync read
+    (made before the change) answered after the change's push and painted the older board. Here the display's
+    read is held until the push has arrived, then answered with what it read: the screen must keep the push."""
+    s = live_server
+    counter = _counter(s, 3)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(15_000)
+        s.login(page, "petugas3")
+        page.goto(f"{s.url}/counter?counter={counter['id']}")
+        page.wait_for_selector("#conn[data-state=connected]")
+        page.locator("body").press("b")
+        page.wait_for_selector("#break-dialog[open]")
+        page.keyboard.press("Enter")  # the proposed time
+        page.wait_for_selector("#break-panel[data-on-break=true]")
+        assert page.evaluate("document.activeElement.id") == "resume-button"
+
+        held = []  # (route, response read while the counter was still on its break)
+
+        def hold(route):
+            if held:  # only the first read is held
+                route.continue_()
+            else:
+                held.append((route, route.fetch()))
+
+        tv = ctx.new_page()
+        tv.set_default_timeout(15_000)
+        tv.route("**/api/v1/offices/BKS/queue", hold)
+        tv.goto(f"{s.url}/display/BKS/pair?token={s.tokens['display']}")
+        wait_js(tv, "() => document.querySelector('#breaks-line').textContent.includes('Loket 3')")
+        for _ in range(300):  # the read made when the socket connected, held (bounded wait)
+            if held:
+                break
+            tv.wait_for_timeout(50)
+        assert held, "the display made no read when its socket connected"
+
+        page.keyboard.press("Enter")  # "Kembali": the break ends, the board is pushed
+        page.wait_for_selector("#break-panel[data-on-break=false]")
+        wait_js(tv, "() => document.querySelector('#breaks-line').textContent === ''")
+        route, stale = held[0]
+        with tv.expect_response("**/api/v1/offices/BKS/queue"):
+            route.fulfill(response=stale)  # the old read answers now
+        tv.evaluate("() => new Promise(r => setTimeout(r, 50))")  # its then() has run
+        assert tv.text_content("#breaks-line") == "", "the display went back to the board before the push"
     finally:
         ctx.close()
 

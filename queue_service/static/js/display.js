@@ -131,9 +131,16 @@
     renderBoard();
   }
 
+  /* A read and a push can cross: a read made before a change may answer after that change's push (a display
+     that connects while a clerk ends a break kept "Loket 3 istirahat" on screen). A push that arrives while a
+     read is on its way wins; every change is followed by a push built after it, so the screen converges. */
+  var pushes = 0;
+  function onPush(b) { pushes += 1; applyBoard(b); }
+
   function resync() {
+    var seen = pushes;
     return Adminduk.getJSON(cfg.queue_url).then(function (r) {
-      if (r.ok && r.data) { applyBoard(r.data); }
+      if (r.ok && r.data && pushes === seen) { applyBoard(r.data); }
     }, function () {});
   }
 
@@ -333,7 +340,7 @@
     socket.on("connect", function () { conn("connected"); resync(); });
     socket.on("disconnect", function () { conn("offline"); });
     socket.on("connect_error", function () { conn("offline"); });
-    socket.on("queue_changed", applyBoard);
+    socket.on("queue_changed", onPush);
     socket.on("ticket_called", onCall(false));
     socket.on("ticket_recalled", onCall(true));
     // belt and braces: a full resync every minute, so a missed event never lingers
