@@ -1,5 +1,6 @@
-"""Citizens turned away for lack of blanks, for the queue figures (registered as a "turned away" source by
-``init_app``; the figures feature never imports inventory).
+"""Citizens turned away for lack of blanks, for the queue figures (registered as the "stock" turned-away
+source, ``hooks.register_turned_away_source``, by ``inventory.web.init_app``; the figures feature never imports
+inventory).
 
 ``turned_away`` is counted per item and office-local day (``StockDay``, from the kiosk's "Blangko habis" and
 ``POST .../stock/turned-away``). It is put on the service whose quota follows that item's stock (Pencetakan
@@ -7,6 +8,7 @@ KTP-el); with no such service, on no service.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -15,8 +17,10 @@ from sqlalchemy.orm import Session
 from inventory.models import ServiceConsumption, StockDay, StockItem
 
 
-def stock_turned_away(session: Session, office_ids: list[int], start: date, end: date
-                      ) -> dict[tuple[int, date, int | None, str], int]:
+def stock_turned_away(session: Session, office_ids: Sequence[int], start: date, end: date
+                      ) -> dict[tuple[int, int | None], int]:
+    """``{(office id, service id or None): citizens turned away for lack of blanks}`` in ``start``..``end``
+    (``hooks.TurnedAwaySource``)."""
     if not office_ids:
         return {}
     rows = session.execute(
@@ -32,8 +36,8 @@ def stock_turned_away(session: Session, office_ids: list[int], start: date, end:
             .where(ServiceConsumption.item_id.in_({r[1] for r in rows}), ServiceConsumption.caps_quota.is_(True))
             .order_by(ServiceConsumption.service_id)):
         capped.setdefault(item_id, service_id)
-    out: dict[tuple[int, date, int | None, str], int] = {}
-    for office_id, item_id, day, n in rows:
-        key = (office_id, day, capped.get(item_id), "stock")
+    out: dict[tuple[int, int | None], int] = {}
+    for office_id, item_id, _day, n in rows:
+        key = (office_id, capped.get(item_id))
         out[key] = out.get(key, 0) + int(n)
     return out

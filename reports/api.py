@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, abort, jsonify, request
 
 from queue_service.extensions import db
 from queue_service.web.access import accessible_offices, require
-from queue_service.web.helpers import now
+from queue_service.clock import now
 from reports import build
 from reports import web as w
 from reports.figures import Summary
@@ -113,8 +113,9 @@ def offices_figures():
 
 # --------------------------------------------------------------------------- OpenAPI
 
-def openapi(app: Flask) -> None:
-    from queue_service.web.openapi import SECURED, errors, office_param, register_paths
+def openapi_fragment() -> tuple[dict, dict]:
+    """(paths, schemas) of the figures API for the one OpenAPI document (``hooks.register_openapi``)."""
+    from queue_service.web.openapi import SECURED, errors, office_param
 
     period = [{"name": "from", "in": "query", "description": "first office-local day (default: 1st of this month)",
                "schema": {"type": "string", "format": "date"}},
@@ -155,4 +156,4 @@ def openapi(app: Flask) -> None:
             **{f"by_{b}": {"type": "array", "items": {"type": "object"}} for b in BREAKDOWNS},
             "arrivals_heatmap": {"type": "array", "items": {"type": "object"}}}},
     }
-    register_paths(app, paths, schemas)
+    return paths, schemas

@@ -27,7 +27,8 @@ SERVICE_HISTORY_WEEKS = 8
 MAX_TARGET_MINUTES = 480
 
 #: (session, office ids, start, end) -> {(office id, day, service id or None, reason): count}
-TurnedAwaySource = Callable[[Session, list[int], date, date], Mapping[tuple[int, date, "int | None", str], int]]
+#: reason -> ``queue_service.hooks.TurnedAwaySource`` (other features' counts: inventory's "stock")
+TurnedAwaySources = Mapping[str, Callable[[Session, Sequence[int], date, date], Mapping]]
 
 
 class PeriodError(ValueError):
@@ -104,11 +105,16 @@ def quota_turned_away(session: Session, office_ids: list[int], start: date, end:
 
 
 def turned_away(session: Session, office_ids: list[int], start: date, end: date,
-                sources: Sequence[TurnedAwaySource] = ()) -> dict[tuple[int, date, int | None, str], int]:
-    out = dict(quota_turned_away(session, office_ids, start, end))
-    for source in sources:
+                sources: TurnedAwaySources | None = None) -> dict[tuple[int, int | None, str], int]:
+    """``{(office id, service id or None, reason): citizens turned away}``: the quota's own count, then each
+    registered source under its key (keyed by office id, or by (office id, service id or None))."""
+    out: dict[tuple[int, int | None, str], int] = {}
+    for (o, _day, sid, reason), n in quota_turned_away(session, office_ids, start, end).items():
+        out[(o, sid, reason)] = out.get((o, sid, reason), 0) + n
+    for reason, source in (sources or {}).items():
         for key, n in source(session, office_ids, start, end).items():
-            out[key] = out.get(key, 0) + int(n)
+            o, sid = key if isinstance(key, tuple) else (key, None)
+            out[(o, sid, reason)] = out.get((o, sid, reason), 0) + int(n)
     return out
 
 
@@ -154,7 +160,7 @@ def _service_label(s: Service, locale: str) -> str:
 
 def office_figures(session: Session, office: Office, start: date, end: date, *, now: datetime,
                    default_target_s: float, locale: str = "id", staffing_weekday: int | None = None,
-                   turned_away_sources: Sequence[TurnedAwaySource] = ()) -> OfficeFigures:
+                   turned_away_sources: TurnedAwaySources | None = None) -> OfficeFigures:
     check_period(start, end)
     services = list(office.services)
     tg = targets(session, services, default_target_s)
@@ -187,7 +193,7 @@ def office_figures(session: Session, office: Office, start: date, end: date, *, 
     ta = turned_away(session, [office.id], start, end, turned_away_sources)
     ta_total: dict[str, int] = {}
     ta_service: dict[int | None, dict[str, int]] = {}
-    for (_, _, sid, reason), n in ta.items():
+    for (_, sid, reason), n in ta.items():
         ta_total[reason] = ta_total.get(reason, 0) + n
         ta_service.setdefault(sid, {})[reason] = ta_service.setdefault(sid, {}).get(reason, 0) + n
     for r in by_service:
@@ -241,7 +247,7 @@ def staffing(session: Session, office: Office, end: date, services: Sequence[Ser
 # --------------------------------------------------------------------------- offices side by side
 
 def offices_side_by_side(session: Session, offices: Sequence[Office], start: date, end: date, *,
-                         default_target_s: float, turned_away_sources: Sequence[TurnedAwaySource] = ()
+                         default_target_s: float, turned_away_sources: TurnedAwaySources | None = None
                          ) -> list[tuple[Office, fg.Summary, dict[str, int]]]:
     check_period(start, end)
     services = [s for o in offices for s in o.services]
@@ -249,7 +255,7 @@ def offices_side_by_side(session: Session, offices: Sequence[Office], start: dat
     table = fg.table(queries.office_totals(session, offices, start, end), "office", tg)
     ta = turned_away(session, [o.id for o in offices], start, end, turned_away_sources)
     per_office: dict[int, dict[str, int]] = {}
-    for (oid, _, _, reason), n in ta.items():
+    for (oid, _, reason), n in ta.items():
         per_office.setdefault(oid, {})[reason] = per_office.setdefault(oid, {}).get(reason, 0) + n
     empty = fg.summarize(fg.Cell())
     return [(o, table.get(o.id, empty), per_office.get(o.id, {})) for o in offices]

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from queue_service.domain.clock import local_time, zone_abbreviation
 from queue_service.extensions import db
 from queue_service.web.access import accessible_offices, principal, require
-from queue_service.web.helpers import now
+from queue_service.clock import now
 from reports import build, charts, export
 from reports import web as w
 from reports.figures import exact_target, minutes
@@ -204,9 +204,11 @@ def targets(code: str):
 def _sections(place: str, office, p: w.Period, fig: build.OfficeFigures) -> list[tuple]:
     """(section, data, context) for every report section registered for ``place``, in order; a failing section is
     shown as unavailable rather than breaking the report."""
-    from reports.sections import ReportContext, registered
+    from flask import current_app
 
-    ctx = ReportContext(office=office, start=p.start, end=p.end, now=now(), locale=w.locale(),
+    from queue_service import hooks
+
+    ctx = hooks.ReportContext(office=office, start=p.start, end=p.end, now=now(), locale=w.locale(),
                         served=dict(fig.served_by_service), served_total=fig.summary.served,
                         services=list(office.services))
-    return [(section, section.build(db.session, ctx), ctx) for section in registered(place)]
+    return [(section, section.build(db.session, ctx), ctx) for section in hooks.report_sections(current_app, place)]

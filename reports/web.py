@@ -1,8 +1,9 @@
 """Wiring of the queue figures feature, and what its pages and API share: the period from the query string, the
 office, Babel number formatting, the report sections other features add.
 
-``init_app`` registers the manager pages (``reports.pages``), the JSON API (``reports.api``), the rollup
-background job, the ``adminduk reports`` CLI group and the OpenAPI paths.
+``init_app`` registers the manager pages (``reports.pages``), the JSON API (``reports.api``), and, through
+``queue_service.hooks``, the rollup background job, the OpenAPI paths and the managers' start-page tile; the
+``adminduk reports`` CLI group.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from flask_babel import force_locale, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 
+from queue_service import hooks
 from queue_service.domain.clock import office_day
 from queue_service.models import Office
 from queue_service.web.access import ensure_office, office_or_404
-from queue_service.web.helpers import now
+from queue_service.clock import now
 from reports.build import MAX_DAYS
 
 DEFAULT_TARGET_MINUTES = 30
@@ -29,12 +31,9 @@ def default_target_s() -> float:
     return float(current_app.config.get("REPORT_TARGET_WAIT_MINUTES", DEFAULT_TARGET_MINUTES)) * 60.0
 
 
-def state() -> dict:
-    return current_app.extensions.setdefault("reports", {"sections": [], "turned_away": []})
-
-
-def turned_away_sources() -> list:
-    return list(state()["turned_away"])
+def turned_away_sources() -> dict:
+    """reason -> source of citizens turned away, registered by other features (``hooks.turned_away_sources``)."""
+    return dict(hooks.current().turned_away_sources)
 
 
 # --------------------------------------------------------------------------- request helpers
@@ -167,15 +166,16 @@ def last_month(today: date) -> str:
 # --------------------------------------------------------------------------- wiring
 
 def init_app(app: Flask) -> None:
-    from queue_service.background import register_job
     from reports import api, cli, pages
     from reports.jobs import rollup_job
 
-    app.extensions.setdefault("reports", {"sections": [], "turned_away": []})
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     for name, fn in (("fig_num", fmt_num), ("fig_min", fmt_min), ("fig_pct", fmt_pct)):
         app.add_template_filter(fn, name)
-    register_job(app, "report-rollup", float(app.config.get("REPORT_ROLLUP_EVERY_SECONDS", 300)), rollup_job)
+    hooks.register_job(app, "report-rollup", float(app.config.get("REPORT_ROLLUP_EVERY_SECONDS", 300)), rollup_job)
+    hooks.register_openapi(app, *api.openapi_fragment())
+    hooks.register_nav_link(app, hooks.NavLink("figures", 25, "figures.overview", _l("Angka antrean"),
+                                               roles=("manager",)))
+    hooks.register_office_link(app, hooks.OfficeLink("figures", 10, "figures.office_page", _l("Angka antrean")))
     app.cli.add_command(cli.reports)
-    api.openapi(app)

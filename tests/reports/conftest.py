@@ -11,20 +11,12 @@ from queue_service.services import tickets as svc
 from queue_service.services.seed import seed_demo
 from tests.conftest import MONDAY_0800_WIB, make_app, tokens
 
-FEATURES = ("kiosk", "printers", "inventory", "reports")
+FEATURES = ("kiosk", "printjobs", "inventory", "bookings", "reports")
 MON = date(2026, 1, 5)
 
 
 def at(day: date, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(day, time(hh, mm), timezone.utc) - timedelta(hours=7)
-
-
-@pytest.fixture(autouse=True)
-def _rollup_tables():
-    """The rollup tables join the shared metadata when a test of this feature runs, before its app makes the
-    schema, not when the tests are collected (the core's migration test, earlier in the session, compares the
-    migrations with the metadata). Phase B: the feature is wired by create_app and has its migration."""
-    import reports.models  # noqa: F401
 
 
 @pytest.fixture

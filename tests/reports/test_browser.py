@@ -17,7 +17,6 @@ from tests.reports.conftest import FEATURES, play
 
 @pytest.fixture
 def figures_server(tmp_path):
-    import reports.models  # noqa: F401  (not at collection)
     app = make_app(f"sqlite:///{tmp_path / 'live.sqlite3'}", tmp_path, CLOCK=None, PUBLIC_URL=None,
                    WTF_CSRF_ENABLED=True, FEATURES=FEATURES)
     today = datetime.now(timezone.utc).date()

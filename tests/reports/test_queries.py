@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from queue_service.extensions import db
-from queue_service.models import Counter, Office, Service
+from queue_service.models import Counter, Office, Service, Ticket
 from queue_service.services import tickets as svc
 from queue_service.services.seed import seed_demo
 from reports import figures as fg
@@ -170,10 +170,13 @@ def test_pending_days_and_the_roll_up_job(seeded):
     from reports.models import report_cell, report_day, report_hour, report_staff  # noqa: F401
     app = seeded
     with app.app_context():
-        play_day(db.session, MON)
+        mon = play_day(db.session, MON)
         db.session.commit()
         office, _, _ = office_parts(db.session)
-        # Tuesday's rollover was missed (the server was off): Monday still has open tickets
+        # Tuesday's rollover was missed (the server was off): Monday still has open tickets; counter 2 finishes
+        # Monday's t4 before calling on Tuesday (a called ticket that was not started cannot be passed over)
+        svc.finish(db.session, ticket=db.session.get(Ticket, mon["t4"]), now=at(MON + timedelta(days=1), 8, 55),
+                   actor="user:budi")
         play_day(db.session, MON + timedelta(days=1))
         db.session.commit()
         tue_evening = at(MON + timedelta(days=1), 20)

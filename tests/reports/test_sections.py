@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from reports.sections import ReportSection, register_report_section
+from queue_service.hooks import ReportSection, register_report_section
 from tests.reports.conftest import login
 
 
