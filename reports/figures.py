@@ -16,6 +16,9 @@ Definitions (what the page and the report say):
   target wait;
 * **percentiles** — read from the histogram with linear interpolation inside a bin: within half a bin of
   the exact value (bins are 2 minutes wide up to an hour of waiting); exact at bin edges.
+
+Reason: one subject, the arithmetic of a cell (summing, percentiles, the share within target, the breakdowns
+and the arrivals heatmap), which must stay the same for rolled-up and raw cells; split, it would be read apart.
 """
 from __future__ import annotations
 
