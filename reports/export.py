@@ -13,9 +13,8 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from queue_service.hooks import ExportTable
 from reports.figures import Summary, minutes
-
-ExportTable = tuple[str, list[str], list[list]]
 
 #: the figure columns every breakdown exports, in order
 SUMMARY_COLUMNS = [
