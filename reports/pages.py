@@ -183,7 +183,7 @@ def targets(code: str):
             values[s.id] = raw[:12]
             if raw == "":
                 wanted[s.id] = None
-            elif raw.isdigit() and 1 <= int(raw) <= build.MAX_TARGET_MINUTES:
+            elif raw.isascii() and raw.isdigit() and 1 <= int(raw) <= build.MAX_TARGET_MINUTES:
                 wanted[s.id] = int(raw)
             else:
                 errors[s.id] = _("Isi bilangan bulat 1 sampai %(max)s menit, atau kosongkan.",

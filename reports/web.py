@@ -64,7 +64,7 @@ def _day_arg(name: str, default: date | None) -> date | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if len(raw) > 10:
+    if len(raw) != 10 or not raw.isascii() or raw[4] != "-" or raw[7] != "-":  # not "2026W01" nor "20260101"
         fail(_l("Tanggal '%(name)s' harus berformat TTTT-BB-HH, misalnya 2026-01-31.", name=name))
     try:
         d = date.fromisoformat(raw)
@@ -102,7 +102,7 @@ def weekday_arg() -> int | None:
     raw = request.args.get("weekday")
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 7:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 7:  # "٣" is a digit to Python
         fail(_l("Hari harus angka 1 (Senin) sampai 7 (Minggu)."))
     return int(raw)
 
@@ -113,7 +113,7 @@ def month_arg(value: str) -> tuple[date, date]:
 
     try:
         y, m = value.split("-")
-        if len(y) != 4 or len(m) != 2:
+        if len(y) != 4 or len(m) != 2 or not (y + m).isascii() or not (y + m).isdigit():
             raise ValueError
         return month_bounds(int(y), int(m))
     except ValueError:
