@@ -70,3 +70,49 @@ def test_figures_pages_in_chromium(figures_server, page, a11y_page):
     a11y_page.goto(f"{s.url}/manager/BKS/figures")
     assert_accessible(a11y_page)
     save_artifact(a11y_page, "figures-office-phone")
+
+
+def _tab_to(page, href_end: str, limit: int = 120) -> str:
+    """Press Tab until the focused element is a link whose href ends with ``href_end``; its href."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        href = page.evaluate("() => { const a = document.activeElement; return a && a.tagName === 'A' ? "
+                             "a.getAttribute('href') : null }")
+        if href and href.split("?")[0].endswith(href_end):
+            return href
+    raise AssertionError(f"no link to {href_end} reachable with Tab on {page.url}")
+
+
+def test_keyboard_walk_from_the_manager_page_to_the_monthly_report(figures_server, a11y_page):
+    """/manager (the manager's office page, inventory's) -> "Angka antrean" (the office link the figures feature
+    registers through queue_service.hooks) -> "Laporan bulanan untuk Dinas", with Tab and Enter only; axe on each
+    page (0 serious/critical); the report links its print stylesheet and the stylesheet has print rules."""
+    from tests.plugins.browser import wait_js
+
+    s = figures_server
+    page = a11y_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    s.login(page, "manajer")
+    page.wait_for_url(f"{s.url}/")
+    page.goto(f"{s.url}/manager")
+    page.wait_for_selector("h1")
+    assert_accessible(page)
+    _tab_to(page, "/manager/BKS/figures")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/manager/BKS/figures")
+    wait_js(page, "location.pathname === '/manager/BKS/figures' && !!document.querySelector('#t-service')")
+    assert_accessible(page)
+    month = (datetime.now(timezone.utc).date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    _tab_to(page, f"/manager/BKS/report/{month}")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/manager/BKS/report/{month}")
+    wait_js(page, f"location.pathname === '/manager/BKS/report/{month}' && !!document.querySelector('#r-service')")
+    assert_accessible(page)
+    links = page.evaluate("() => [...document.querySelectorAll('link[rel=stylesheet]')].map(l => l.href)")
+    assert any(h.endswith("/static/css/report.css") for h in links), links
+    has_print = page.evaluate("""() => [...document.styleSheets].filter(s => (s.href || '').endsWith('report.css'))
+        .some(s => [...s.cssRules].some(r => r.media && [...r.media].includes('print')))""")
+    assert has_print
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible() and page.locator("#r-service").is_visible()
+    save_artifact(page, "figures-keyboard-walk-report")
