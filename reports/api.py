@@ -106,9 +106,14 @@ def offices_figures():
     p = w.period(tz)
     rows = build.offices_side_by_side(db.session, offices, p.start, p.end, default_target_s=w.default_target_s(),
                                       turned_away_sources=w.turned_away_sources())
+    _, extra = build.office_counters(db.session, [o.id for o in offices], p.start, p.end, w.office_counters())
+    counters = {o.id: {} for o in offices}
+    for oid, per in extra.items():
+        for (key, name), v in per.items():
+            counters.setdefault(oid, {}).setdefault(key, {})[name] = v
     return jsonify({"from": p.start.isoformat(), "to": p.end.isoformat(),
-                    "offices": [{"office": o.code, "name": o.name, **_summary(s), "turned_away": ta}
-                                for o, s, ta in rows]})
+                    "offices": [{"office": o.code, "name": o.name, **_summary(s), "turned_away": ta,
+                                 "counters": counters.get(o.id, {})} for o, s, ta in rows]})
 
 
 # --------------------------------------------------------------------------- OpenAPI

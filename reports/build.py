@@ -259,3 +259,20 @@ def offices_side_by_side(session: Session, offices: Sequence[Office], start: dat
         per_office.setdefault(oid, {})[reason] = per_office.setdefault(oid, {}).get(reason, 0) + n
     empty = fg.summarize(fg.Cell())
     return [(o, table.get(o.id, empty), per_office.get(o.id, {})) for o in offices]
+
+
+def office_counters(session: Session, office_ids: Sequence[int], start: date, end: date,
+                    counters: Mapping[str, Callable] | None = None
+                    ) -> tuple[list[tuple[str, str]], dict[int, dict[tuple[str, str], int | float]]]:
+    """Other features' numbers per office for the offices side by side (``hooks.office_counters``; feedback:
+    complaints): the columns ``(counter key, name)`` in order, and ``{office id: {column: value}}``."""
+    columns: list[tuple[str, str]] = []
+    values: dict[int, dict[tuple[str, str], int | float]] = {}
+    for key, counter in sorted((counters or {}).items()):
+        got = counter(session, list(office_ids), start, end) or {}
+        names = sorted({str(n) for per in got.values() for n in per})
+        columns += [(key, n) for n in names]
+        for oid, per in got.items():
+            for n, v in per.items():
+                values.setdefault(oid, {})[(key, str(n))] = v
+    return columns, values

@@ -115,7 +115,9 @@ def overview():
     svg = Markup(charts.bar_chart(
         "kab-p90", [(o.code, minutes(s.wait_p90)) for o, s, _ in rows], title=_("Waktu tunggu P90 per kantor (menit)"),
         desc=_("Batang: waktu tunggu P90 tiap kantor selama periode."), css="bar bar-wait"))
-    return render_template("reports/overview.html", rows=rows, period=p, svg=svg)
+    columns, extra = build.office_counters(db.session, [o.id for o, _, _ in rows], p.start, p.end,
+                                           w.office_counters())
+    return render_template("reports/overview.html", rows=rows, period=p, svg=svg, columns=columns, extra=extra)
 
 
 @bp.get("/<code>/figures")

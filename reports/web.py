@@ -36,6 +36,11 @@ def turned_away_sources() -> dict:
     return dict(hooks.current().turned_away_sources)
 
 
+def office_counters() -> dict:
+    """key -> other features' per-office numbers for the offices side by side (``hooks.office_counters``)."""
+    return dict(hooks.current().office_counters)
+
+
 # --------------------------------------------------------------------------- request helpers
 
 def locale() -> str:

@@ -43,3 +43,25 @@ def test_citizens_turned_away_for_lack_of_blanks_are_in_the_figures(rapp, rdemo)
     assert side["offices"][0]["turned_away"] == {"stock": 3}
     assert c.get("/api/v1/offices/BKS/figures?from=2026-01-06&to=2026-01-31", headers=manager).json[
         "turned_away"] == {}
+
+
+def test_other_features_office_counters_are_columns_of_the_offices_side_by_side(rapp, rdemo):
+    """hooks.register_office_counter (feedback: complaint counts) -> extra columns on /manager/figures and a
+    "counters" object per office in GET /api/v1/figures, for the caller's offices and period only."""
+    seen = []
+
+    def complaints(session, office_ids, start, end):
+        seen.append((sorted(office_ids), start, end))
+        return {oid: {"Pengaduan": 4 + i, "Dijawab": 3} for i, oid in enumerate(sorted(office_ids))}
+
+    hooks.register_office_counter(rapp, "complaints", complaints)
+    page = login(rapp.test_client(), rdemo, "admin").get("/manager/figures?from=2026-01-01&to=2026-01-31")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<th scope="col" class="num">Dijawab</th><th scope="col" class="num">Pengaduan</th>' in html
+    assert '<td class="num">3</td><td class="num">4</td>' in html and '<td class="num">5</td>' in html
+    admin = {"Authorization": f"Bearer {rdemo['tokens']['admin']}"}
+    body = rapp.test_client().get("/api/v1/figures?from=2026-01-01&to=2026-01-31&offices=KRW", headers=admin).json
+    assert body["offices"][0]["counters"] == {"complaints": {"Pengaduan": 4, "Dijawab": 3}}
+    from datetime import date
+    assert seen[-1][1:] == (date(2026, 1, 1), date(2026, 1, 31)) and len(seen[-1][0]) == 1
