@@ -183,4 +183,5 @@ def init_app(app: Flask) -> None:
     hooks.register_nav_link(app, hooks.NavLink("figures", 25, "figures.overview", _l("Angka antrean"),
                                                roles=("manager",)))
     hooks.register_office_link(app, hooks.OfficeLink("figures", 10, "figures.office_page", _l("Angka antrean")))
+    hooks.register_demo_links(app, lambda _app, base, _data: [("Queue figures", f"{base}/manager/figures")])
     app.cli.add_command(cli.reports)
