@@ -1,7 +1,8 @@
 """The inventory feature's wiring (called by ``create_app``): its pages and API, and what it plugs into the core
 through ``queue_service.hooks``: the finish hook (counters take stock off the ledger), the quota cap (Pencetakan
 follows the blanks in stock), background jobs (risk recompute, webhook delivery), the demo seeder, citizens turned
-away for lack of blanks (for the queue figures), the ``adminduk stock`` CLI group, the OpenAPI paths and the manager's start-page tile."""
+away for lack of blanks (for the queue figures), the ``adminduk stock`` CLI group, the OpenAPI paths and the
+manager's start-page tile."""
 from __future__ import annotations
 
 import functools
