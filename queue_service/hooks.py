@@ -17,8 +17,8 @@ of its own: the registry lives in ``app.extensions[KEY]``, one per app (tests bu
 Hooks read by the core today: quota caps and holds, finish hooks, background jobs, demo seeders and links,
 OpenAPI fragments, the printer check, device issue views, ticket printing, status-page panels, kiosk actions,
 start-page links. Read by features: office-page links (``inventory``'s manager page), report sections, office
-counters, turned-away sources (``reports``), bookable caps and stock promises (``bookings`` and ``inventory``), queue arrivals (wait estimates, once
-``bookings`` registers expected arrivals).
+counters, turned-away sources (``reports``), bookable caps and stock promises (``bookings`` and ``inventory``),
+queue arrivals (wait estimates, once ``bookings`` registers expected arrivals).
 """
 from __future__ import annotations
 
