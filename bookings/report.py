@@ -1,5 +1,6 @@
-"""Booking figures of a period for the monthly report (a report section of the figures feature):
-bookings made, kept (checked in on time or late), cancelled, no-shows, and how early people checked in.
+"""Booking figures of a period for the figures page and the monthly report (a report section, registered by
+``bookings.web.init_app`` through ``queue_service.hooks``; the figures feature renders it): bookings made, kept
+(checked in on time or late), cancelled, no-shows, and how early people checked in.
 Takes a session; never commits; no Flask."""
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from queue_service.hooks import ExportTable, ReportContext
 
 from bookings.models import Booking
 from queue_service.domain.clock import as_utc
@@ -58,3 +61,16 @@ def figures(session: Session, office_id: int, start: date, end: date) -> Booking
         mid = len(deltas) // 2
         out.median_checkin_minutes = deltas[mid] if len(deltas) % 2 else (deltas[mid - 1] + deltas[mid]) / 2
     return out
+
+
+def section_build(session: Session, ctx: ReportContext) -> BookingFigures:
+    """``hooks.ReportSection.build``: the office's bookings of the report's period."""
+    return figures(session, ctx.office.id, ctx.start, ctx.end)
+
+
+def section_export(f: BookingFigures) -> list[ExportTable]:
+    """``hooks.ReportSection.export``: one table, a row per service (column names in English, as the figures')."""
+    header = ["service", "made", "kept", "late", "cancelled", "no_show", "open"]
+    rows = [[r[k] for k in header] for r in f.per_service]
+    rows.append(["(all)", f.made, f.kept, f.late, f.cancelled, f.no_show, f.open])
+    return [("bookings", header, rows)]

@@ -1,7 +1,8 @@
 """Wiring of the bookings feature (called by ``create_app``): blueprints, settings, and what it plugs into the
 core through ``queue_service.hooks`` - the quota hold (today's bookings not checked in), the stock promise
 (later days' bookings, kept back by inventory's stock cap), the queue arrivals (wait estimates), the kiosk's
-"Sudah booking? Check-in" button, the manager's start-page tile, background jobs, the demo seeder and the
+"Sudah booking? Check-in" button, the manager's start-page tile, the bookings section of the figures page and
+the monthly report, background jobs, the demo seeder and the
 OpenAPI paths. Nothing else lives here."""
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     from bookings import api, jobs, kiosk_checkin, manager, pages, remote_pages
     from bookings.context import DEFAULTS, init_rate_limit
     from bookings.openapi import PATHS, SCHEMAS
+    from bookings.report import section_build, section_export
     from bookings.seed import seed_bookings
     from bookings.services.outlook import queue_arrivals, quota_hold, stock_promise
 
@@ -34,6 +36,10 @@ def init_app(app: Flask) -> None:
     hooks.register_nav_link(app, hooks.NavLink("bookings", 30, "bookings_manager.pick", _l("Booking online"),
                                                roles=("manager",)))
     hooks.register_seeder(app, seed_bookings)
+    # booking punctuality on the queue figures page and the monthly report (shown when ``reports`` is wired)
+    hooks.register_report_section(app, hooks.ReportSection(
+        "bookings", _l("Booking online"), 45, section_build, "bookings/report_section.html", section_export,
+        frozenset({"figures", "report"})))
     hooks.register_openapi(app, PATHS, SCHEMAS)
     hooks.register_job(app, "booking-release", float(cfg["BOOKING_RELEASE_EVERY_SECONDS"]), jobs.release_job)
     hooks.register_job(app, "booking-notify", float(cfg["BOOKING_JOBS_EVERY_SECONDS"]), jobs.notify_job)

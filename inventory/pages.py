@@ -32,6 +32,7 @@ from inventory.models import MOVEMENT_KINDS, StockAlert, StockDay, StockItem
 from inventory.receipts import DuplicateReceipt
 from inventory.recompute import history_for, recompute_items, stock_summary
 from inventory.risk import Risk
+from queue_service import hooks
 from queue_service.clock import now
 from queue_service.domain.clock import local_time, office_day, zone_abbreviation
 from queue_service.domain.errors import DomainError
@@ -150,7 +151,7 @@ def office_page(code: str):
     return render_template("manager/dashboard.html", office=office, views=views, alerts=alerts,
                            deliveries=deliveries, recent=recent, today=today, kind_labels=KIND_LABELS,
                            alert_labels=ALERT_STATUS_LABELS, local=lambda m: moment(m, office),
-                           is_admin=principal().is_admin)
+                           is_admin=principal().is_admin, office_links=hooks.current().office_links)
 
 
 @bp.post("/<code>/alerts/<int:alert_id>/acknowledge")

@@ -1,7 +1,8 @@
 """The inventory feature's wiring (called by ``create_app``): its pages and API, and what it plugs into the core
 through ``queue_service.hooks``: the finish hook (counters take stock off the ledger), the quota cap (Pencetakan
-follows the blanks in stock), background jobs (risk recompute, webhook delivery), the demo seeder, the
-``adminduk stock`` CLI group, the OpenAPI paths and the manager's start-page tile."""
+follows the blanks in stock), background jobs (risk recompute, webhook delivery), the demo seeder, citizens turned
+away for lack of blanks (for the queue figures), the ``adminduk stock`` CLI group, the OpenAPI paths and the
+manager's start-page tile."""
 from __future__ import annotations
 
 import functools
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     from inventory.quota import finish_hook, stock_quota_cap
     from inventory.recompute import risk_job
     from inventory.seed import seed_stock
+    from inventory.turned_away import stock_turned_away
     from inventory.webhooks import webhook_job
 
     # later days' bookings (``hooks.stock_promises``, filled by the bookings feature) keep their blanks back
@@ -28,6 +30,7 @@ def init_app(app: Flask) -> None:
         blank_caps, quantile=float(app.config.get("BOOKING_BLANK_QUANTILE", DEFAULT_QUANTILE))))
     hooks.register_finish_hook(app, functools.partial(finish_hook, default_url=app.config.get("STOCK_WEBHOOK_URL")))
     hooks.register_seeder(app, seed_stock)
+    hooks.register_turned_away_source(app, "stock", stock_turned_away)  # read by the queue figures
     hooks.register_job(app, "stock-risk", float(app.config["STOCK_RISK_EVERY_SECONDS"]), risk_job)
     hooks.register_job(app, "stock-webhooks", float(app.config["STOCK_WEBHOOK_EVERY_SECONDS"]), webhook_job)
     hooks.register_openapi(app, *openapi.fragment())

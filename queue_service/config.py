@@ -114,7 +114,7 @@ PRINTER_TCP_ALLOW_LOCAL = False
 # --- features -------------------------------------------------------------------
 #: Feature packages wired by create_app (each has a web.init_app). ``printers`` is the printer driver used by
 #: ``printjobs`` (and the print agent), not a feature.
-FEATURES = ["kiosk", "printjobs", "inventory", "bookings"]
+FEATURES = ["kiosk", "printjobs", "inventory", "bookings", "reports"]
 
 # --- bookings (the ``bookings`` feature) ------------------------------------
 #: bookings a day per client address (IPv4, or IPv6 /64) and per phone number; active bookings per phone
@@ -132,6 +132,14 @@ BOOKING_TRAVEL_MINUTES = 30
 BOOKING_JOBS_EVERY_SECONDS = 5
 BOOKING_RELEASE_EVERY_SECONDS = 60
 BOOKING_WEBHOOK_EVERY_SECONDS = 10
+
+# --- queue figures (the ``reports`` feature) --------------------------------
+#: target wait of a service that has none set on /manager/<office>/figures/targets (minutes)
+REPORT_TARGET_WAIT_MINUTES = 30
+#: the ``report-rollup`` job: how often it runs, office-days per transaction, seconds of work per run
+REPORT_ROLLUP_EVERY_SECONDS = 300
+REPORT_ROLLUP_DAYS_PER_PASS = 31
+REPORT_ROLLUP_SECONDS_PER_RUN = 20
 
 # --- security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -16,9 +16,9 @@ of its own: the registry lives in ``app.extensions[KEY]``, one per app (tests bu
 
 Hooks read by the core today: quota caps and holds, finish hooks, background jobs, demo seeders and links,
 OpenAPI fragments, the printer check, device issue views, ticket printing, status-page panels, kiosk actions,
-start-page links. Read by features: report sections, office counters, turned-away sources (``reports``),
-bookable caps and stock promises (``bookings`` and ``inventory``), queue arrivals (wait estimates, once
-``bookings`` registers expected arrivals).
+start-page links. Read by features: office-page links (``inventory``'s manager page), report sections, office
+counters, turned-away sources (``reports``), bookable caps and stock promises (``bookings`` and ``inventory``),
+queue arrivals (wait estimates, once ``bookings`` registers expected arrivals).
 """
 from __future__ import annotations
 
@@ -136,6 +136,17 @@ class NavLink:
     roles: tuple[str, ...] = ("clerk", "manager")
 
 
+@dataclass(frozen=True)
+class OfficeLink:
+    """A button on the manager's page of one office (``/manager/<code>``; reports: "Angka antrean"):
+    ``endpoint`` takes ``code`` (the office's code); ``label``: Indonesian source text (lazy)."""
+
+    key: str
+    order: int
+    endpoint: str
+    label: Any
+
+
 #: ``(label, url)`` pairs ``adminduk demo`` prints, from ``(app, base URL, demo data)``; None = nothing to add.
 DemoLinks = Callable[["Flask", str, dict], "list[tuple[str, str]] | None"]
 
@@ -182,8 +193,10 @@ class ReportSection:
 #: comparison (feedback: complaint counts), registered under a key.
 OfficeCounter = Callable[["Session", Sequence[int], "date", "date"], "dict[int, dict[str, int | float]]"]
 #: ``(session, office ids, start, end) -> {office id: citizens turned away}``: demand the queue could not
-#: serve (inventory: no blanks; bookings: days full), registered under a key.
-TurnedAwaySource = Callable[["Session", Sequence[int], "date", "date"], "dict[int, int]"]
+#: serve (inventory: no blanks; bookings: days full), registered under a key (the reason shown). A source that
+#: knows the service may key by ``(office id, service id or None)`` instead (inventory: the service whose quota
+#: follows the item's stock), so that the figures show it per service too.
+TurnedAwaySource = Callable[["Session", Sequence[int], "date", "date"], "dict[int | tuple[int, int | None], int]"]
 
 # --------------------------------------------------------------------------- bookings
 
@@ -233,6 +246,7 @@ class Hooks:
     status_panels: list[StatusPanel] = field(default_factory=list)
     kiosk_actions: list[KioskAction] = field(default_factory=list)
     nav_links: list[NavLink] = field(default_factory=list)
+    office_links: list[OfficeLink] = field(default_factory=list)
     report_sections: list[ReportSection] = field(default_factory=list)
     office_counters: dict[str, OfficeCounter] = field(default_factory=dict)
     turned_away_sources: dict[str, TurnedAwaySource] = field(default_factory=dict)
@@ -328,6 +342,12 @@ def register_nav_link(app: "Flask", link: NavLink) -> None:
     _unique(of(app).nav_links, link.key, "start-page link")
     of(app).nav_links.append(link)
     of(app).nav_links.sort(key=lambda n: (n.order, n.key))
+
+
+def register_office_link(app: "Flask", link: OfficeLink) -> None:
+    _unique(of(app).office_links, link.key, "office page link")
+    of(app).office_links.append(link)
+    of(app).office_links.sort(key=lambda n: (n.order, n.key))
 
 
 def register_report_section(app: "Flask", section: ReportSection) -> None:

@@ -48,3 +48,41 @@ def test_kept_cancelled_and_no_shows_are_counted(app):
         assert f.per_service == [{"service": "KK", "made": 4, "kept": 1, "late": 1, "cancelled": 1, "no_show": 1,
                                   "open": 0}]
         assert figures(db.session, office.id, date(2026, 2, 1), date(2026, 2, 28)).made == 0
+
+
+def test_the_bookings_section_is_on_the_figures_page_the_monthly_report_and_the_export(tmp_path, clock):
+    """Registered by bookings' own init_app (hooks.register_report_section): the queue figures feature shows it
+    without importing bookings."""
+    import csv
+    import io
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'b.sqlite3'}", tmp_path, CLOCK=clock, WTF_CSRF_ENABLED=False)
+    data = seed(app)
+    with app.app_context():
+        seed_bookings(db.session, data, MONDAY_0800_WIB)
+        db.session.commit()
+        office = db.session.scalar(select(Office))
+        kk = next(s for s in office.services if s.code == "KK")
+        env = Env(secret="s")
+        made = [book(db.session, office=office, service=kk, day=TUESDAY, slot_key=k, now=MONDAY_0800_WIB, env=env)[0]
+                for k in ("08:00", "09:00", "10:00")]
+        db.session.commit()
+        check_in(db.session, office=office, scanned=made[0].code, now=wib(7, 50))
+        cancel(db.session, booking=made[2], now=MONDAY_0800_WIB, env=env)
+        db.session.commit()
+        db.session.remove()
+    c = app.test_client()
+    pw = next(u["password"] for u in data["users"] if u["username"] == "manajer")
+    assert c.post("/login", data={"username": "manajer", "password": pw}).status_code == 302
+    page = c.get("/manager/BKS/figures?from=2026-01-01&to=2026-01-31").get_data(as_text=True)
+    assert 'id="section-bookings"' in page and 'id="t-bookings"' in page
+    assert '<th scope="row">KK</th><td class="num">3</td><td class="num">1</td>' in page
+    report = c.get("/manager/BKS/report/2026-01").get_data(as_text=True)
+    assert 'id="section-bookings"' in report and "Booking dibuat" in report
+    rows = list(csv.reader(io.StringIO(c.get("/manager/BKS/figures.csv?from=2026-01-01&to=2026-01-31")
+                                       .data.decode("utf-8-sig"))))
+    assert ["# bookings"] in rows and ["KK", "3", "1", "0", "1", "0", "1"] in rows
+    # a month without bookings says so instead of an empty table
+    assert "Tidak ada booking untuk periode ini." in c.get("/manager/BKS/report/2025-12").get_data(as_text=True)

@@ -23,14 +23,14 @@ PURE = ["queue_service.domain", "queue_service.domain.clock", "queue_service.dom
         "printers.layout", "inventory.forecast", "kiosk.qr",
         "queue_service.domain.calendar", "inventory.booking_cap",
         "bookings.slots", "bookings.availability", "bookings.checkin", "bookings.codes", "bookings.messages",
-        "bookings.limits", "bookings.advice"]
+        "bookings.limits", "bookings.advice", "reports.figures", "reports.staffing", "reports.charts"]
 
 #: the printer driver runs on a kiosk PC beside the print agent: no database, no Flask app
 NO_DATABASE = ["printers.agent", "printers.backends", "printers.layout", "printers.payload", "printers.printing",
                "printers.status", "printers.cli"]
 
-PACKAGES = ("queue_service", "kiosk", "printers", "printjobs", "inventory", "bookings", "templates")
-FEATURES = ("kiosk", "printers", "printjobs", "inventory", "bookings")
+PACKAGES = ("queue_service", "kiosk", "printers", "printjobs", "inventory", "bookings", "reports", "templates")
+FEATURES = ("kiosk", "printers", "printjobs", "inventory", "bookings", "reports")
 
 
 @pytest.mark.parametrize("module", PURE)

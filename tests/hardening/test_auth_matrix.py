@@ -133,6 +133,14 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
         ("overview", "GET"), ("day", "GET"), ("day_csv", "GET"), ("save_rules", "POST"),
         ("service_settings", "GET"), ("service_settings", "POST"), ("texts", "GET"), ("texts", "POST"),
         ("calendar", "GET"), ("calendar", "POST"), ("calendar_delete", "POST"), ("calendar_collective", "POST")]},
+    # queue figures (issue 15): an office's figures, exports, monthly report and target waits for its managers;
+    # the offices side by side list the caller's own offices (page and API); clerks see none of it
+    ("figures.overview", "GET"): MANAGERS | only("other_manager"),
+    **{(f"figures.{e}", m): MANAGERS for e, m in [
+        ("office_page", "GET"), ("office_export", "GET"), ("monthly_report", "GET"), ("targets", "GET"),
+        ("targets", "POST")]},
+    ("figures_api.office_figures", "GET"): MANAGERS, ("figures_api.office_staffing", "GET"): MANAGERS,
+    ("figures_api.offices_figures", "GET"): MANAGERS | only("other_manager"),
 }
 
 def _spare_objects(world) -> dict:
@@ -205,11 +213,12 @@ def path_values(world, spare: dict) -> dict:
             "service_code": ids["service_code"], "device_token": spare["device_token"],
             "item_code": "KTP_EL", "rule_id": spare.get("rule"), "part": "huruf-b",
             "booking_code": spare.get("booking_code"), "day": spare.get("day"), "entry_id": spare.get("entry_id"),
-            "booking_token": spare.get("booking_token"), "remote_token": spare.get("remote_token")}
+            "booking_token": spare.get("booking_token"), "remote_token": spare.get("remote_token"),
+            "month": "2026-01"}
 
 
 #: per-endpoint values that differ from the shared ones above
-OVERRIDES = {"auth.set_language": {"code": "en"}}
+OVERRIDES = {"auth.set_language": {"code": "en"}, "figures.office_export": {"fmt": "csv"}}
 #: valid JSON bodies, so that an allowed caller gets past input checks to the office/ownership check
 #: (api.transfer gets none on purpose: another office's ticket must be refused before its body is judged)
 BODIES = {"api.issue_ticket": {"service": "KK"}, "print_api.agent_result": {"ok": True},

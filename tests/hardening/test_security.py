@@ -134,6 +134,11 @@ def test_every_page_escapes_staff_input_and_carries_the_security_headers(world):
                 if response.headers.get("X-Content-Type-Options") != "nosniff":
                     problems.append(f"{where}: JSON without nosniff")
                 continue
+            if response.mimetype == "text/csv":  # data for a spreadsheet, downloaded, never rendered as markup
+                if response.headers.get("X-Content-Type-Options") != "nosniff" or not response.headers.get(
+                        "Content-Disposition", "").startswith("attachment"):
+                    problems.append(f"{where}: CSV without nosniff or not an attachment")
+                continue
             binary = response.mimetype.startswith(("image/png", "audio/", "application/zip"))  # not markup
             body = "" if binary else response.get_data(as_text=True)
             for marker in RAW_MARKERS:
