@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     from inventory.quota import finish_hook, stock_quota_cap
     from inventory.recompute import risk_job
     from inventory.seed import seed_stock
-    from inventory.turned_away import stock_turned_away
+    from inventory.turned_away import stock_refusal, stock_turned_away
     from inventory.webhooks import webhook_job
 
     # later days' bookings (``hooks.stock_promises``, filled by the bookings feature) keep their blanks back
@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
     hooks.register_finish_hook(app, functools.partial(finish_hook, default_url=app.config.get("STOCK_WEBHOOK_URL")))
     hooks.register_seeder(app, seed_stock)
     hooks.register_turned_away_source(app, "stock", stock_turned_away)  # read by the queue figures
+    hooks.register_turned_away_recorder(app, hooks.TurnedAwayRecorder(  # counted when the blanks are why
+        "stock", 10, functools.partial(stock_refusal, promises=hooks.of(app).stock_promises)))
     hooks.register_job(app, "stock-risk", float(app.config["STOCK_RISK_EVERY_SECONDS"]), risk_job)
     hooks.register_job(app, "stock-webhooks", float(app.config["STOCK_WEBHOOK_EVERY_SECONDS"]), webhook_job)
     hooks.register_openapi(app, *openapi.fragment())

@@ -14,6 +14,22 @@ OPENAPI = {
             "$ref": "#/components/schemas/KioskState"}}}},
             "401": {"description": "No or unknown credentials"}, "403": {"description": "Not a kiosk"}},
     }},
+    "/api/v1/kiosk/turned-away": {"post": {
+        "summary": "A citizen pressed a service whose quota for today is reached (kiosk device only)",
+        "description": "Counted once per call for the queue figures (reason quota) or, when the blank cards are "
+                       "why, as demand turned away on the stock ledger (reason stock). 409 not_turned_away when "
+                       "the service still takes tickets. An issue refused with quota_reached is counted by the "
+                       "issue endpoint itself: do not report it again.",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "Counted", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"counted": {"type": "boolean"},
+                                             "reason": {"type": ["string", "null"]}}}}}},
+            "400": {"description": "Bad body"}, "401": {"description": "No or unknown credentials"},
+            "403": {"description": "Not a kiosk"}, "404": {"description": "No such service in the kiosk's office"},
+            "409": {"description": "The service still takes tickets"}},
+    }},
 }
 
 SCHEMAS = {

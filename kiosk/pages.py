@@ -20,14 +20,16 @@ from kiosk import issuing
 from kiosk.qr import qr_png, qr_svg
 from queue_service import hooks
 from queue_service.clock import now
-from queue_service.domain.clock import local_time, zone_abbreviation
+from queue_service.domain.clock import local_time, office_day, zone_abbreviation
+from queue_service.domain.errors import QuotaReached
 from queue_service.domain.priority import KIOSK_PRIORITY_GROUPS
 from queue_service.domain.urls import status_url
 from queue_service.extensions import db
 from queue_service.models import Device, Ticket
+from queue_service.services import tickets as svc_tickets
 from queue_service.services.waits import estimate_ticket
 from queue_service.web.access import principal, principal_from_token, require, set_device_cookie
-from queue_service.web.helpers import commit_and_emit, public_base
+from queue_service.web.helpers import commit_and_emit, count_refusal, field, json_body, public_base
 from queue_service.web.serializers import ticket_json
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,7 @@ def kiosk_page():
     printing = registered.ticket_printing
     config = {
         "office": office.code, "locale": locale, "issueUrl": url_for("api.issue_ticket", office_code=office.code),
-        "stateUrl": url_for("kiosk.state"), "printUrl": printing.status_url if printing is not None else None,
+        "stateUrl": url_for("kiosk.state"), "turnedAwayUrl": url_for("kiosk.turned_away"), "printUrl": printing.status_url if printing is not None else None,
         "resetSeconds": int(current_app.config.get("KIOSK_RESET_SECONDS", 30)),
         "failedResetSeconds": int(current_app.config.get("KIOSK_FAILED_RESET_SECONDS", 60)),
         "homeUrl": url_for("kiosk.kiosk_page"),
@@ -162,6 +164,31 @@ def state():
                                                holds=registered.quota_holds)
     return jsonify({"office": office.code, "open": opening.is_open, "reason": opening.reason,
                     "closed_name": opening.name or None, "services": services})
+
+
+@bp.post("/api/v1/kiosk/turned-away")
+@require(devices=("kiosk",))
+def turned_away():
+    """A citizen pressed a service whose quota for today is reached (the kiosk shows "Blangko habis" or "Kuota
+    habis" and offers the fallback): counted once per press for the queue figures and, when the blanks are why,
+    as lost demand for the blank forecast. Refused when the service still takes tickets."""
+    device = _kiosk_device()
+    if device is None:
+        abort(403, description="Only a kiosk device can report a citizen turned away.")
+    office = device.office
+    code = field(json_body(), "service", str, max_length=16)
+    service = next((s for s in office.services if s.code == code), None)
+    if service is None:
+        abort(404, description=f"Service {code!r} does not exist in office {office.code}.")
+    t = now()
+    registered = hooks.current()
+    if not service.active or not svc_tickets.quota_reached(
+            db.session, service, office_day(t, office.timezone), registered.quota_caps,
+            holds=registered.quota_holds, now=t):
+        return jsonify({"error": "not_turned_away", "message": f"Service {code} still takes tickets today; "
+                        "nobody was turned away."}), 409
+    key = count_refusal(office, service)
+    return jsonify({"counted": key is not None, "reason": key}), 200
 
 
 # --------------------------------------------------------------------------- QR images
@@ -216,10 +243,14 @@ def kiosk_issue(req: hooks.IssueRequest):
     t = now()
     cfg = current_app.config
     registered = hooks.current()
-    result = issuing.issue_for_kiosk(
-        db.session, device=device, office=office, service=service, priority=req.priority, now=t,
-        quota_caps=registered.quota_caps, quota_holds=registered.quota_holds,
-        window_seconds=float(cfg["KIOSK_DOUBLE_PRESS_SECONDS"]), per_minute=int(cfg["KIOSK_TICKETS_PER_MINUTE"]))
+    try:
+        result = issuing.issue_for_kiosk(
+            db.session, device=device, office=office, service=service, priority=req.priority, now=t,
+            quota_caps=registered.quota_caps, quota_holds=registered.quota_holds,
+            window_seconds=float(cfg["KIOSK_DOUBLE_PRESS_SECONDS"]), per_minute=int(cfg["KIOSK_TICKETS_PER_MINUTE"]))
+    except QuotaReached:  # the quota ran out between the screen and the press: that citizen is turned away
+        count_refusal(office, service)
+        raise
     ticket = result.ticket
     body = ticket_json(ticket, with_token=True)
     printer_uri = device.printer_uri  # read before the commit: no reload (and SQLite lock) after it

@@ -198,6 +198,18 @@ OfficeCounter = Callable[["Session", Sequence[int], "date", "date"], "dict[int, 
 #: follows the item's stock), so that the figures show it per service too.
 TurnedAwaySource = Callable[["Session", Sequence[int], "date", "date"], "dict[int | tuple[int, int | None], int]"]
 
+
+@dataclass(frozen=True)
+class TurnedAwayRecorder:
+    """Counts one citizen refused a ticket because ``service``'s quota for today is reached (a press on a full
+    service at the kiosk, or an issue refused with ``QuotaReached``). ``record(session, office, service, now)``
+    returns True when it counted the refusal; recorders are asked in ``order`` and the first that counts it ends
+    the round, so a refusal is counted once: inventory (order 10) counts those its stock cap causes (lost demand
+    for the blank forecast), the queue figures (order 90) the rest as "quota". No commit inside."""
+    key: str
+    order: int
+    record: Callable[["Session", "Office", "Service", "datetime"], bool]
+
 # --------------------------------------------------------------------------- bookings
 
 #: ``(session, service, days, booked {day: n}, now) -> {day: (places left, reason, detail)}``: a feature's limit
@@ -250,6 +262,7 @@ class Hooks:
     report_sections: list[ReportSection] = field(default_factory=list)
     office_counters: dict[str, OfficeCounter] = field(default_factory=dict)
     turned_away_sources: dict[str, TurnedAwaySource] = field(default_factory=dict)
+    turned_away_recorders: list[TurnedAwayRecorder] = field(default_factory=list)
     bookable_caps: list[BookableCap] = field(default_factory=list)
     stock_promises: list[StockPromise] = field(default_factory=list)
     queue_arrivals: list[QueueArrivals] = field(default_factory=list)
@@ -371,6 +384,12 @@ def register_turned_away_source(app: "Flask", key: str, source: TurnedAwaySource
     if key in of(app).turned_away_sources:
         raise ValueError(f"turned-away source {key!r} is registered twice")
     of(app).turned_away_sources[key] = source
+
+
+def register_turned_away_recorder(app: "Flask", recorder: TurnedAwayRecorder) -> None:
+    _unique(of(app).turned_away_recorders, recorder.key, "turned-away recorder")
+    of(app).turned_away_recorders.append(recorder)
+    of(app).turned_away_recorders.sort(key=lambda r: (r.order, r.key))
 
 
 def register_bookable_cap(app: "Flask", cap: BookableCap) -> None:

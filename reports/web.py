@@ -20,7 +20,7 @@ from queue_service.domain.clock import office_day
 from queue_service.models import Office
 from queue_service.web.access import ensure_office, office_or_404
 from queue_service.clock import now
-from reports.build import MAX_DAYS
+from reports.build import MAX_DAYS, record_turned_away
 
 DEFAULT_TARGET_MINUTES = 30
 
@@ -170,6 +170,14 @@ def last_month(today: date) -> str:
 
 # --------------------------------------------------------------------------- wiring
 
+def record_quota_refusal(session, office: Office, service, at) -> bool:
+    """``hooks.TurnedAwayRecorder`` (order 90): a citizen refused at the quota that no earlier recorder counted
+    (inventory counts those the blanks cause) is a "quota" refusal of the office's day."""
+    record_turned_away(session, office_id=office.id, day=office_day(at, office.timezone), service_id=service.id,
+                       reason="quota")
+    return True
+
+
 def init_app(app: Flask) -> None:
     from reports import api, cli, pages
     from reports.jobs import rollup_job
@@ -180,6 +188,7 @@ def init_app(app: Flask) -> None:
         app.add_template_filter(fn, name)
     hooks.register_job(app, "report-rollup", float(app.config.get("REPORT_ROLLUP_EVERY_SECONDS", 300)), rollup_job)
     hooks.register_openapi(app, *api.openapi_fragment())
+    hooks.register_turned_away_recorder(app, hooks.TurnedAwayRecorder("quota", 90, record_quota_refusal))
     hooks.register_nav_link(app, hooks.NavLink("figures", 25, "figures.overview", _l("Angka antrean"),
                                                roles=("manager",)))
     hooks.register_office_link(app, hooks.OfficeLink("figures", 10, "figures.office_page", _l("Angka antrean")))

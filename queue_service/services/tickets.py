@@ -130,6 +130,23 @@ def issued_today(session: Session, service: Service, day: date) -> int:
             TicketSequence.service_day == day)) or 0
 
 
+def quota_reached(session: Session, service: Service, day: date, caps: Iterable[QuotaCap] = (), *,
+                  holds: Iterable[QuotaHold] = (), now: datetime | None = None) -> bool:
+    """Whether ``service`` can issue no more tickets today (its own quota, a cap or a hold)."""
+    quota = effective_quota(session, service, day, caps, holds=holds, now=now)
+    return quota is not None and issued_today(session, service, day) >= quota
+
+
+def count_turned_away(session: Session, *, office: Office, service: Service, now: datetime,
+                      recorders: Sequence) -> str | None:
+    """Count one citizen refused a ticket of ``service`` at its quota: the first of ``recorders``
+    (``hooks.turned_away_recorders``, in order) that counts it; its key, or None when none did."""
+    for recorder in recorders:
+        if recorder.record(session, office, service, now):
+            return recorder.key
+    return None
+
+
 def _position_statement(kind: str):
     """People ahead, counted by one prepared statement per policy case (built once: building a statement
     costs more than SQLite takes to run it)."""

@@ -7,13 +7,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from queue_service import hooks
 from queue_service.clock import now
+from queue_service.domain.errors import QuotaReached
 from queue_service.domain.priority import PRIORITY_GROUPS
 from queue_service.extensions import db
 from queue_service.models import Counter, Service, Ticket
 from queue_service.services import board
 from queue_service.services import tickets as svc
 from queue_service.web.access import accessible_office, ensure_office, principal, require
-from queue_service.web.helpers import commit_and_emit, field, json_body, queue_policy
+from queue_service.web.helpers import commit_and_emit, count_refusal, field, json_body, queue_policy
 from queue_service.web.serializers import ticket_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -53,10 +54,14 @@ def issue_ticket(office_code: str):
     if device_view is not None:
         return device_view(req)
     registered = hooks.current()
-    ticket, events = svc.issue_ticket(
-        db.session, office=req.office, service=req.service, now=now(), priority=req.priority,
-        device_id=p.device.id if p.device else None, actor=p.actor,
-        quota_caps=registered.quota_caps, quota_holds=registered.quota_holds)
+    try:
+        ticket, events = svc.issue_ticket(
+            db.session, office=req.office, service=req.service, now=now(), priority=req.priority,
+            device_id=p.device.id if p.device else None, actor=p.actor,
+            quota_caps=registered.quota_caps, quota_holds=registered.quota_holds)
+    except QuotaReached:
+        count_refusal(req.office, req.service)  # a citizen turned away, for the figures and the blank forecast
+        raise
     issued = next((e.payload for e in events if e.name == "ticket_issued"), {})
     body = ticket_json(ticket, with_token=True,  # before the commit: no reload, no second transaction
                        position=issued.get("position", False))  # counted once, by svc.issue_ticket

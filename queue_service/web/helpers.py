@@ -2,12 +2,17 @@
 clock is ``queue_service.clock.now``; what features add is ``queue_service.hooks.current()``.)"""
 from __future__ import annotations
 
+import logging
+
 from flask import abort, current_app, request
 
-from queue_service import realtime
+from queue_service import hooks, realtime
+from queue_service.clock import now
 from queue_service.domain.text import has_control_characters
 from queue_service.extensions import db
-from queue_service.services.tickets import QueuePolicy
+from queue_service.services.tickets import QueuePolicy, count_turned_away
+
+log = logging.getLogger(__name__)
 
 
 def queue_policy() -> QueuePolicy:
@@ -19,6 +24,22 @@ def commit_and_emit(events) -> None:
     """Views own the transaction: commit first, then push, so screens never show what is not stored."""
     db.session.commit()
     realtime.emit(events)
+
+
+def count_refusal(office, service) -> str | None:
+    """Count a citizen refused at ``service``'s quota (``hooks.turned_away_recorders``), in its own short
+    transaction after the refused one is rolled back. Counting never changes what the citizen is told: a
+    failure is logged, not raised."""
+    db.session.rollback()
+    try:
+        key = count_turned_away(db.session, office=office, service=service, now=now(),
+                                recorders=hooks.current().turned_away_recorders)
+        db.session.commit()
+        return key
+    except Exception:
+        db.session.rollback()
+        log.exception("could not count a citizen turned away at %s", getattr(service, "code", service))
+        return None
 
 
 def json_body(required: bool = True) -> dict:

@@ -55,6 +55,7 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     # kiosk device
     ("kiosk.kiosk_page", "GET"): only("kiosk", "other_kiosk"),  # each kiosk sees its own office
     ("kiosk.state", "GET"): only("kiosk", "other_kiosk"),
+    ("kiosk.turned_away", "POST"): only("kiosk", "other_kiosk"),  # each kiosk reports for its own office
     ("print_api.agent_jobs", "GET"): only("kiosk", "other_kiosk"),
     ("print_api.agent_claim", "POST"): only("kiosk"),
     ("print_api.agent_result", "POST"): only("kiosk"),

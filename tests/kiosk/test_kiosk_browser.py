@@ -47,8 +47,11 @@ def test_kiosk_press_shows_code_and_qr(live_server, browser, size):
                 # quota reached: the button says so and offers Suket
                 cetak = page.locator(".service[data-service=CETAK]")
                 assert "Blangko habis hari ini" in cetak.inner_text()
-                page.click(".service[data-service=CETAK]")
+                with page.expect_response(lambda r: r.url.endswith("/api/v1/kiosk/turned-away")) as told:
+                    page.click(".service[data-service=CETAK]")
                 page.wait_for_selector("#notice:not([hidden])")
+                # the citizen turned away is counted for the office's figures
+                assert told.value.status == 200 and told.value.json() == {"counted": True, "reason": "quota"}
                 assert "Surat Keterangan" in page.inner_text("#notice-action")
                 save_artifact(page, f"kiosk-{name}-quota", full_page=False)
                 page.click("#notice-action")  # take the Suket ticket instead

@@ -288,7 +288,13 @@
   $("services").addEventListener("click", function (ev) {
     var btn = ev.target.closest("button[data-service]");
     if (!btn) { return; }
-    if (btn.dataset.state === "open") { issue(btn.dataset.service); } else { explain(btn); }
+    if (btn.dataset.state === "open") { issue(btn.dataset.service); return; }
+    explain(btn);
+    /* a citizen turned away at the quota: counted for the office's figures (and, when the blanks are why,
+       as demand the blank forecast did not see); the server checks the quota is really reached */
+    if (btn.dataset.state === "quota" && cfg.turnedAwayUrl) {
+      Adminduk.postJSON(cfg.turnedAwayUrl, { service: btn.dataset.service }).catch(function () {});
+    }
   });
 
   $("notice-action").addEventListener("click", function () {
