@@ -23,7 +23,6 @@ close    dijawab                             selesai
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -162,12 +161,7 @@ def contact_erase_at(closed_at: datetime | None, keep_days: int = DEFAULT_CONTAC
     return None if closed_at is None else closed_at + timedelta(days=keep_days)
 
 
-# -- identifiers ----------------------------------------------------------------------------------------
-
-def token_hash(token: str) -> str:
-    """How the complaint's opaque link token is stored (the link itself is shown once, to the sender)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
+# -- reference number ----------------------------------------------------------------------------------------
 
 def reference(office_code: str, received_local_day: date, number: int) -> str:
     """The number a citizen or the Dinas quotes: ``BKS-2601-0042`` (office, year+month of receipt, id)."""

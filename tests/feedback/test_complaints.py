@@ -85,8 +85,6 @@ def test_median_and_contact_erasure():
     assert c.contact_erase_at(closed, 7) == closed + timedelta(days=7)
 
 
-def test_reference_and_token_hash():
+def test_reference():
     assert c.reference("BKS", date(2026, 1, 31), 42) == "BKS-2601-0042"
     assert c.reference("BKS", date(2026, 1, 31), 123456) == "BKS-2601-123456"
-    h = c.token_hash("abc")
-    assert len(h) == 64 and h == c.token_hash("abc") != c.token_hash("abd")
