@@ -123,8 +123,11 @@ def skip_on_tablet(session: Session, tablet: SurveyTablet, ticket_id: int) -> No
 
 def ticket_for_tablet(session: Session, tablet: SurveyTablet, ticket_id: int, now: datetime,
                       offer: timedelta = TABLET_OFFER) -> Ticket:
-    """The ticket a tablet submits for: only the one it is offering (a tablet cannot answer for others)."""
-    current = tablet_ticket(session, tablet, now, offer)
-    if current is None or current.id != ticket_id:
+    """The ticket a tablet submits for: one finished at the tablet's own counter within ``offer``, not yet
+    answered. Not only the latest one: a citizen still answering when the clerk finishes the next ticket
+    keeps their form. Anything else is :class:`NotFound` (a tablet cannot answer for other counters)."""
+    ticket = session.get(Ticket, ticket_id) if isinstance(ticket_id, int) else None
+    if (ticket is None or ticket.counter_id != tablet.counter_id or ticket.status != "done"
+            or ticket.finished_at is None or not now - offer <= ticket.finished_at <= now):
         raise NotFound("This survey is no longer offered on this tablet.")
-    return current
+    return ticket

@@ -309,6 +309,8 @@ def test_tablet_offers_the_ticket_just_finished_at_its_counter(any_app):
         with pytest.raises(NotFound):
             ssvc.ticket_for_tablet(db.session, tablet, other.id, at)
         assert ssvc.tablet_ticket(db.session, tablet, NOW + timedelta(minutes=16)) is None   # offer lapsed
+        with pytest.raises(NotFound):
+            ssvc.ticket_for_tablet(db.session, tablet, t.id, NOW + timedelta(minutes=16))
         ssvc.submit(db.session, ssvc.ticket_for_tablet(db.session, tablet, t.id, at), parse(ALL3), at,
                     channel="tablet")
         db.session.commit()
@@ -316,7 +318,11 @@ def test_tablet_offers_the_ticket_just_finished_at_its_counter(any_app):
         t2 = served_ticket("REKAM", 1, at=NOW + timedelta(minutes=30))
         at2 = NOW + timedelta(minutes=36)
         assert ssvc.tablet_ticket(db.session, tablet, at2).id == t2.id
-        ssvc.skip_on_tablet(db.session, tablet, t2.id)
+        t3 = served_ticket("REKAM", 1, at=NOW + timedelta(minutes=31))
+        # the next citizen's ticket finished meanwhile: the tablet offers it, but t2's form still submits
+        assert ssvc.tablet_ticket(db.session, tablet, at2).id == t3.id
+        assert ssvc.ticket_for_tablet(db.session, tablet, t2.id, at2).id == t2.id
+        ssvc.skip_on_tablet(db.session, tablet, t3.id)
         db.session.commit()
         assert ssvc.tablet_ticket(db.session, tablet, at2) is None
         ssvc.revoke_tablet(db.session, tablet, at2)
