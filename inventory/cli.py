@@ -3,17 +3,12 @@ from __future__ import annotations
 
 import math
 import sys
-from datetime import datetime, timezone
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-
-def _now() -> datetime:
-    clock = current_app.config.get("CLOCK")
-    return clock.now() if clock is not None else datetime.now(timezone.utc)
+from queue_service.clock import now as _now
 
 
 @click.group("stock")
@@ -30,12 +25,12 @@ def import_history_cmd(file):
     Items are stock item codes (KTP_EL, KIA, RIBBON, FILM, CLEANING, PAPER). on_hand = the stock at
     the end of the day; 0 marks a day without stock (its demand is not known). All or nothing:
     any bad line is reported and nothing is imported."""
-    from inventory import services as inv
+    from inventory.history_import import import_history, parse_history_csv
     from queue_service.extensions import db
 
-    rows, errors = inv.parse_history_csv(file.read().splitlines())
+    rows, errors = parse_history_csv(file.read().splitlines())
     with click.progressbar(length=len(rows), label="Importing", file=sys.stderr) as bar:
-        errors += inv.import_history(db.session, rows, _now(), progress=bar.update)
+        errors += import_history(db.session, rows, _now(), progress=bar.update)
     errors.sort(key=lambda e: int(e.split(":")[0].split()[-1]))
     if errors:
         db.session.rollback()
@@ -66,7 +61,9 @@ def forecast_cmd(office_code, item_code, as_json):
     (recomputes and stores the figures and alerts)."""
     import json
 
-    from inventory import services as inv
+    from inventory.ledger import items_of
+    from inventory.recompute import recompute_item
+    from inventory.webhooks import webhook_url_for
     from queue_service import realtime
     from queue_service.extensions import db
     from queue_service.models import Office
@@ -80,10 +77,10 @@ def forecast_cmd(office_code, item_code, as_json):
     now = _now()
     rows = []
     for office in offices:
-        for item in inv.items_of(db.session, office):
+        for item in items_of(db.session, office):
             if item_code and item.code != item_code:
                 continue
-            risk, events = inv.recompute_item(db.session, item, now, webhook_url=inv.webhook_url_for(
+            risk, events = recompute_item(db.session, item, now, webhook_url=webhook_url_for(
                 db.session, office, current_app.config.get("STOCK_WEBHOOK_URL")))
             db.session.commit()
             realtime.emit([e for e in events if e.name != "stock_risk"])

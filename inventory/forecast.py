@@ -3,6 +3,9 @@
 Pure Python + numpy: no Flask, no SQLAlchemy, no web imports. Callers turn the
 result into days of cover, stock-out probabilities and reorder points.
 
+Reason: one subject, the pure demand forecast (grid, weekday profile, level, width) and its backtested
+choices, read as one method.
+
 Method (chosen by a rolling-origin backtest, see ``bench/forecast_backtest.py``)
 -------------------------------------------------------------------------------
 The history is laid on a calendar grid from its first to its last date. A day is

@@ -148,6 +148,23 @@ def _no_delete(mapper, connection, target):  # pragma: no cover - a programming 
     raise RuntimeError("stock movements are append-only: record a correcting movement instead")
 
 
+class StockReceiptDocument(Base):
+    """A delivery document booked as a receipt: one per (office, item, document number), so the same BAST
+    entered twice (two clerks, a form sent twice, a script retried) adds the stock once. ``document_key``
+    is the number with case and spaces folded."""
+
+    __tablename__ = "stock_receipt_document"
+    __table_args__ = (UniqueConstraint("office_id", "item_id", "document_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id", ondelete="CASCADE"))
+    document_key: Mapped[str] = mapped_column(String(60))
+    movement_id: Mapped[int] = mapped_column(ForeignKey("stock_movement.id", ondelete="CASCADE"))
+
+    movement: Mapped[StockMovement] = relationship()
+
+
 class StockDay(Base):
     """Per item and office-local day: what the forecast needs, kept up to date by every movement
     (and filled from CSV by ``adminduk stock import-history``).
@@ -230,6 +247,9 @@ class StockAlert(Base):
     level: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(14), default="open")
     message: Mapped[str] = mapped_column(String(300), default="")
+    #: JSON {"reason", "balance", "p", "delivery", "cover", "lead", "rop"}: what ``message`` says (in Indonesian,
+    #: for webhooks and the API), kept as figures so that a page writes it in its own language and format
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,4 +1,4 @@
-"""Demo stock for the demo office (called through the ``seeders`` hook of ``adminduk seed-demo`` /
+"""Demo stock for the demo office (registered with ``hooks.register_seeder`` of ``adminduk seed-demo`` /
 ``adminduk demo``): ~90 days of use with a weekday pattern (Monday heaviest, about 160 blanks a
 day), 420 KTP-el blanks left, a delivery from Ditjen Dukcapil expected in 9 days: the scenario's
 "critical" morning."""
@@ -10,8 +10,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory import services as inv
+from inventory.ledger import add_expected_delivery, ensure_items, move
 from inventory.models import ServiceConsumption
+from inventory.recompute import recompute_office
 from inventory.risk import office_closed_days
 from queue_service.domain.clock import office_day, zone
 from queue_service.models import Office, Service
@@ -27,7 +28,7 @@ def _at(day: date, hour: int, tz: str) -> datetime:
 
 def seed_stock(session: Session, data: dict, now: datetime, *, days: int = 90, seed: int = 7) -> dict:
     office = session.scalar(select(Office).where(Office.code == data["office"]["code"]))
-    items = inv.ensure_items(session, office)
+    items = ensure_items(session, office)
     services = {s.code: s for s in session.scalars(select(Service).where(Service.office_id == office.id))}
     rules = []
     if "CETAK" in services:
@@ -57,7 +58,7 @@ def seed_stock(session: Session, data: dict, now: datetime, *, days: int = 90, s
         for d in open_days:
             if d in thirds:
                 k = thirds.index(d)
-                inv._move(session, office=office, item=item, kind="receipt", quantity=amounts[k],
+                move(session, office=office, item=item, kind="receipt", quantity=amounts[k],
                           now=_at(d, 8, office.timezone), actor="demo",
                           source="Ditjen Dukcapil" if k != 1 else "Dinas Dukcapil Provinsi Jawa Barat",
                           document_no=f"BAST/{d:%Y%m%d}/{code}", document_date=d,
@@ -65,14 +66,14 @@ def seed_stock(session: Session, data: dict, now: datetime, *, days: int = 90, s
             spoiled = int(rng.random() < 0.15) if code != "RIBBON" else 0
             used = use[d] - spoiled
             if used > 0:
-                inv._move(session, office=office, item=item, kind="consumption", quantity=-used,
+                move(session, office=office, item=item, kind="consumption", quantity=-used,
                           now=_at(d, 14, office.timezone), actor="demo", reason="rekap harian")
             if spoiled:
-                inv._move(session, office=office, item=item, kind="spoilage", quantity=-spoiled,
+                move(session, office=office, item=item, kind="spoilage", quantity=-spoiled,
                           now=_at(d, 14, office.timezone), actor="demo", reason="salah cetak")
-    inv.add_expected_delivery(session, office=office, item_code="KTP_EL", quantity=3000,
+    add_expected_delivery(session, office=office, item_code="KTP_EL", quantity=3000,
                               expected_date=today + timedelta(days=9), now=now, source="Ditjen Dukcapil",
                               note="Alokasi triwulan", actor="demo")
     session.flush()
-    risks, _events = inv.recompute_office(session, office, now)
+    risks, _events = recompute_office(session, office, now)
     return {code: r.as_dict() for code, r in risks.items()}

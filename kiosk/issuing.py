@@ -10,6 +10,7 @@ the same kiosk waits and then sees the first one's committed ticket.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,9 +18,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.hours import Opening, office_opening
+from queue_service.services.calendar import today_status
 from queue_service.domain import status as st
 from queue_service.domain.clock import office_day
 from queue_service.domain.errors import DomainError, ServiceUnavailable
+from queue_service.hooks import QuotaCap, QuotaHold
 from queue_service.models import Device, Office, Service, Ticket
 from queue_service.services import tickets as svc
 
@@ -63,8 +66,8 @@ def tickets_last_minute(session: Session, device: Device, now: datetime) -> int:
 
 
 def issue_for_kiosk(session: Session, *, device: Device, office: Office, service: Service,
-                    priority: str | None, now: datetime, policy: svc.QueuePolicy,
-                    window_seconds: float, per_minute: int) -> KioskIssue:
+                    priority: str | None, now: datetime, window_seconds: float, per_minute: int,
+                    quota_caps: Sequence[QuotaCap] = (), quota_holds: Sequence[QuotaHold] = ()) -> KioskIssue:
     """Issue (or return the just-issued) ticket for a kiosk press. The caller commits."""
     lock_device(session, device, now)
     existing = recent_duplicate(session, device=device, service=service, priority=priority, now=now,
@@ -74,12 +77,14 @@ def issue_for_kiosk(session: Session, *, device: Device, office: Office, service
     if per_minute > 0 and tickets_last_minute(session, device, now) >= per_minute:
         raise Throttled(f"This kiosk has issued {per_minute} tickets in the last minute; "
                         "please wait a moment or ask a staff member.", limit=per_minute)
-    opening = office_opening(office, now)
+    opening = office_opening(office, now, today_status(session, office, now))
     if not opening.is_open:
-        raise ServiceUnavailable("The office is closed now; tickets are issued during opening hours.",
-                                 reason="office_closed", service=service.code)
+        why = f" ({opening.name})" if opening.name else ""
+        raise ServiceUnavailable(f"The office is closed now{why}; tickets are issued during opening hours.",
+                                 reason="office_closed", service=service.code, closed=opening.reason)
     ticket, events = svc.issue_ticket(session, office=office, service=service, now=now, priority=priority,
-                                      device_id=device.id, actor=f"device:{device.name}", policy=policy)
+                                      device_id=device.id, actor=f"device:{device.name}", quota_caps=quota_caps,
+                                      quota_holds=quota_holds)
     return KioskIssue(ticket, events, False)
 
 
@@ -92,18 +97,19 @@ def _waiting_counts(session: Session, office: Office, day) -> dict[int, int]:
             Ticket.status == st.Status.WAITING).group_by(Ticket.service_id)).all())
 
 
-def service_states(session: Session, office: Office, now: datetime, caps=()) -> tuple[Opening, list[dict]]:
+def service_states(session: Session, office: Office, now: datetime, caps: Sequence[QuotaCap] = (), *,
+                   holds: Sequence[QuotaHold] = (), locale: str = "id") -> tuple[Opening, list[dict]]:
     """Each service's button: waiting count, what is left of today's quota, and its state:
     ``open`` | ``closed`` (service inactive) | ``quota`` (quota reached) | ``office_closed``;
     ``fallback`` is the service offered instead (e.g. Suket when the blanks ran out), if it can
     take tickets."""
     day = office_day(now, office.timezone)
-    opening = office_opening(office, now)
+    opening = office_opening(office, now, today_status(session, office, now, locale))
     waiting = _waiting_counts(session, office, day)
     services = sorted(office.services, key=lambda s: (s.sort_order, s.id))
     raw = {}
     for s in services:
-        quota = svc.effective_quota(session, s, day, caps)
+        quota = svc.effective_quota(session, s, day, caps, holds=holds, now=now)
         issued = svc.issued_today(session, s, day)
         left = None if quota is None else max(0, quota - issued)
         if not opening.is_open:

@@ -10,12 +10,14 @@ kiosks room), wakes on ``print_job`` events, and fetches its kiosk's due jobs ov
 Each job is claimed atomically (``POST .../claim``), printed locally, and the outcome reported
 (``POST .../result``). A report that cannot be delivered is kept and retried; a job whose report
 never arrives is re-queued by the server after its lease. No job is silently lost.
+
+The agent is part of the printer driver: it imports no database model and no Flask (a kiosk PC runs it
+alone; ``tests/core/test_layering.py`` checks).
 """
 from __future__ import annotations
 
 import logging
 import threading
-import warnings
 
 import requests
 
@@ -69,30 +71,13 @@ class PrintAgent:
 
     # ------------------------------------------------------------------ printing
     def _print(self, payload: dict) -> dict:
-        from printers import errors
-        from printers.jobs import payload_ticket_print
-        from printers.profiles import get_profile
+        """Print one job's payload on this PC's printer; the report for the server (never raises)."""
+        from printers.printing import print_payload
 
-        try:
-            ticket = payload_ticket_print(payload)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", errors.PrinterWarning)
-                if self._printer_fn is not None:
-                    self._printer_fn(self.printer, get_profile(self.profile), ticket)
-                else:
-                    from printers.backends import print_ticket
-                    print_ticket(self.printer, ticket, profile=get_profile(self.profile), timeout=self.timeout)
-            near_end = any(issubclass(w.category, errors.PaperNearEnd) for w in caught)
-            return {"ok": True, "near_end": near_end}
-        except errors.PaperOut as exc:
-            return {"ok": False, "kind": "paper_out", "message": str(exc)[:300]}
-        except errors.PrinterOffline as exc:
-            return {"ok": False, "kind": "offline", "message": str(exc)[:300]}
-        except errors.PrinterError as exc:
-            return {"ok": False, "kind": "error", "message": str(exc)[:300]}
-        except Exception as exc:  # a bad URI or a broken back-end: report it, keep running
-            log.exception("printing failed")
-            return {"ok": False, "kind": "error", "message": f"{type(exc).__name__}: {exc}"[:300]}
+        result = print_payload(self.printer, self.profile, payload, timeout=self.timeout, printer_fn=self._printer_fn)
+        if result.ok:
+            return {"ok": True, "near_end": result.near_end}
+        return {"ok": False, "kind": result.kind, "message": result.message}
 
     def sync(self) -> int:
         """Deliver pending reports, then print every due job of this kiosk. Returns jobs printed."""

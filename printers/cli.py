@@ -1,4 +1,8 @@
-"""``adminduk print-agent`` and ``adminduk print-test`` (need no database; run on a kiosk PC)."""
+"""``adminduk print-agent`` and ``adminduk print-test`` (need no database; run on a kiosk PC).
+
+Registered through the ``flask.commands`` entry points in ``setup.cfg`` (the core never imports them), so every
+``adminduk`` (a ``FlaskGroup``) lists them without creating the app.
+"""
 from __future__ import annotations
 
 import logging
@@ -54,7 +58,7 @@ def print_test_cmd(printer_uri, profile, timeout):
     """Print a sample ticket on PRINTER_URI (tcp://, usb://, serial://, cups://, file://, dummy://)."""
     from printers import errors
     from printers.agent import sample_ticket
-    from printers.backends import print_ticket
+    from printers.printing import print_ticket
     from printers.profiles import get_profile
 
     try:
@@ -72,8 +76,3 @@ def print_test_cmd(printer_uri, profile, timeout):
     for w in caught:
         click.echo(f"Warning: {w.message}", err=True)
     click.echo(f"Sample ticket sent to {printer_uri} ({prof.name}, {sent} bytes).")
-
-
-def register(group: click.Group) -> None:
-    group.add_command(print_agent_cmd)
-    group.add_command(print_test_cmd)

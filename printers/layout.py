@@ -27,6 +27,7 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
     "no_one_ahead": "Tidak ada antrean di depan Anda",
     "estimate": "perkiraan",
     "minutes": "menit",
+    "priority": "Prioritas",
     "scan": "Pindai untuk memantau antrean",
     "weekdays": "Senin,Selasa,Rabu,Kamis,Jumat,Sabtu,Minggu",
     "months": "Januari,Februari,Maret,April,Mei,Juni,Juli,Agustus,September,Oktober,November,Desember",
@@ -264,7 +265,7 @@ def layout_ticket(data: TicketPrint, profile: PrinterProfile) -> list[Op]:
     ops += lines(code, bold=True, w=mult, h=mult)
 
     if data.priority_label:
-        ops += lines(f"* {data.priority_label} *", bold=True)
+        ops += lines(f"* {data.label('priority')}: {data.priority_label} *", bold=True)
     ops += lines(data.service_name, bold=True, h=2)
     ops.append(Feed(1))
     ops += lines(_date_line(data))

@@ -1,57 +1,28 @@
 """Print a ticket: render, check status where the printer can tell, send, close.
 
 Errors come out as :mod:`printers.errors` with messages for staff; a malformed or unknown URI
-is a ``ValueError`` (a configuration mistake, not a printer fault).
+is a ``ValueError`` (a configuration mistake, not a printer fault). :func:`print_payload` is the one
+place that turns an attempt into an outcome (the server's print-job worker and the print agent on a
+kiosk PC both use it).
 """
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import warnings
+from dataclasses import dataclass
 
-from ._escpos import DeviceNotFoundError
 from .backends import backend_for, open_printer, parse_uri
-from .errors import PaperNearEnd, PaperOut, PrinterError, PrinterOffline, PrinterTimeout
+from .backends.faults import close_quietly, translate_errors
+from .errors import PaperNearEnd, PaperOut, PrinterError, PrinterOffline, PrinterWarning
 from .escpos_render import render_bytes
 from .layout import TicketPrint
+from .payload import payload_ticket_print
 from .profiles import PrinterProfile, get_profile
-from .status import PAPER_NEAR_END, PAPER_OUT, _close_quietly, read_status
+from .status import PAPER_NEAR_END, PAPER_OUT, read_status
 
-__all__ = ["print_ticket", "send_bytes", "translate_errors"]
+__all__ = ["print_ticket", "send_bytes", "print_payload", "PrintResult"]
 
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def translate_errors(uri: str):
-    """Turn transport and python-escpos exceptions into PrinterError subclasses."""
-    try:
-        yield
-    except PrinterError:
-        raise
-    except DeviceNotFoundError as err:
-        detail = str(err).strip().splitlines()[-1] if str(err).strip() else ""
-        raise PrinterOffline(
-            f"Printer {uri} is not reachable: check that it is switched on, connected and the "
-            f"address is right ({detail}).",
-            uri=uri,
-        ) from err
-    except (TimeoutError, socket.timeout) as err:
-        raise PrinterTimeout(
-            f"Printer {uri} stopped responding (paper jam, cover open, or busy). Check the printer "
-            "and try again.",
-            uri=uri,
-        ) from err
-    except (ConnectionError, OSError) as err:
-        raise PrinterOffline(f"Lost the connection to printer {uri}: {err}.", uri=uri) from err
-    except RuntimeError as err:  # python-escpos: a back-end's library (pyusb, pyserial, pycups) is missing
-        raise PrinterError(f"Printer {uri} cannot be used here: {err}", uri=uri) from err
-    except Exception as err:
-        mod = type(err).__module__ or ""
-        if mod.startswith(("usb", "serial")):  # usb.core.USBError, serial.SerialException
-            raise PrinterOffline(f"Printer {uri} failed: {err}.", uri=uri) from err
-        raise
 
 
 def send_bytes(uri: str, profile: str | PrinterProfile, payload: bytes, *, timeout: float | None = None) -> int:
@@ -75,7 +46,7 @@ def send_bytes(uri: str, profile: str | PrinterProfile, payload: bytes, *, timeo
                 backend.finish(printer)
             printer.close()  # cups:// submits the job here; errors must surface
     finally:
-        _close_quietly(printer)
+        close_quietly(printer)
     return len(payload)
 
 
@@ -104,3 +75,42 @@ def print_ticket(
         raise TypeError("print_ticket needs a profile and a TicketPrint")
     profile = get_profile(profile)
     return send_bytes(uri, profile, render_bytes(profile, ticket), timeout=timeout)
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """The outcome of one print attempt. ``kind``: None when it printed, else ``offline`` | ``paper_out`` |
+    ``error``; ``message`` says why (for staff); ``near_end``: printed, but the roll is low."""
+
+    ok: bool
+    kind: str | None = None
+    message: str = ""
+    near_end: bool = False
+
+
+def print_payload(uri: str, profile: str | PrinterProfile | None, payload: dict, *, timeout: float | None = None,
+                  printer_fn=None) -> PrintResult:
+    """Print a print job's payload (:mod:`printers.payload`) on ``uri``; never raises. An unknown profile
+    name prints as ``generic-80``. ``printer_fn(uri, profile, ticket)`` replaces the real printing (tests)."""
+    try:
+        profile = get_profile(profile or "generic-80")
+    except KeyError:
+        profile = get_profile("generic-80")
+    try:
+        ticket = payload_ticket_print(payload)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PrinterWarning)
+            if printer_fn is not None:
+                printer_fn(uri, profile, ticket)
+            else:
+                print_ticket(uri, ticket, profile=profile, timeout=timeout)
+        return PrintResult(True, near_end=any(issubclass(w.category, PaperNearEnd) for w in caught))
+    except PaperOut as exc:
+        return PrintResult(False, "paper_out", (str(exc) or "The printer is out of paper.")[:300])
+    except PrinterOffline as exc:
+        return PrintResult(False, "offline", (str(exc) or "The printer cannot be reached.")[:300])
+    except PrinterError as exc:
+        return PrintResult(False, "error", (str(exc) or "The printer reported an error.")[:300])
+    except Exception as exc:  # a bad URI or a bug in a back-end must not kill the worker or the agent
+        log.exception("printing to %s failed unexpectedly", uri)
+        return PrintResult(False, "error", f"{type(exc).__name__}: {exc}"[:300])

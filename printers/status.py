@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .backends import backend_for, open_printer, parse_uri
+from .backends.faults import close_quietly, translate_errors
 from .errors import PrinterError
 from .profiles import PrinterProfile, get_profile
 
@@ -44,8 +45,6 @@ def read_status(printer) -> PrinterStatus:
 def query_status(uri: str, profile: str | PrinterProfile) -> PrinterStatus:
     """Status of the printer at ``uri`` for a health page. Never raises PrinterError: an
     unreachable printer is reported as ``online=False`` with the reason."""
-    from .printing import translate_errors
-
     profile = get_profile(profile)
     if not (profile.answers_status and backend_for(parse_uri(uri).scheme).reads_status):
         return PrinterStatus(None, UNKNOWN, "This printer does not report its status.")
@@ -56,11 +55,4 @@ def query_status(uri: str, profile: str | PrinterProfile) -> PrinterStatus:
     except PrinterError as err:
         return PrinterStatus(False, UNKNOWN, str(err))
     finally:
-        _close_quietly(printer)
-
-
-def _close_quietly(printer) -> None:
-    try:
-        printer.close()
-    except Exception:  # noqa: BLE001 - closing a dead connection must not hide the real error
-        pass
+        close_quietly(printer)

@@ -1,10 +1,12 @@
 """The composition root: ``create_app(config=None)``.
 
-config -> extensions -> blueprints -> sockets -> CLI. Feature packages (kiosk, printers,
-inventory) are wired here and only here.
+config -> extensions -> hooks -> blueprints -> features -> background jobs -> sockets. Feature packages
+(``FEATURES``: kiosk, printjobs, inventory) are wired here and only here: each one's ``web.init_app`` adds
+its blueprints and registers what it plugs into the core in ``queue_service.hooks``.
 """
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from pathlib import Path
@@ -13,9 +15,9 @@ from flask import Flask, g, request, session
 from flask_babel import get_locale
 
 from queue_service import config as default_config
+from queue_service import hooks
 from queue_service.db import configure_sqlite, engine_options, normalise_url
 from queue_service.extensions import babel, csrf, db, login, migrate, socketio
-from queue_service.services.tickets import QueuePolicy
 from templates import TEMPLATE_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -29,7 +31,10 @@ class ConfigError(RuntimeError):
 
 def load_config(app: Flask, config: dict | None) -> None:
     app.config.from_object(default_config)
-    app.config.update(default_config.from_env())
+    for key, value in list(app.config.items()):  # this app's own copies: the environment may set keys inside
+        if isinstance(value, (dict, list)):
+            app.config[key] = copy.deepcopy(value)
+    app.config.from_prefixed_env(default_config.ENV_PREFIX, loads=default_config.parse_env_value)
     if config:
         app.config.update(config)
     if app.config.get("TESTING") and not (config or {}).get("ENV"):
@@ -79,6 +84,18 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
+def async_mode(configured: str | None) -> str:
+    """The configured mode, or when none: gevent if this process has been patched by gevent (as
+    ``adminduk run`` and ``gunicorn -k gevent`` do before the app is imported), else threading."""
+    if configured:
+        if configured not in ("gevent", "threading"):
+            raise ConfigError(f"ADMINDUK_ASYNC_MODE must be 'gevent' or 'threading', not {configured!r}")
+        return configured
+    import sys
+    monkey = sys.modules.get("gevent.monkey")
+    return "gevent" if monkey is not None and monkey.is_module_patched("socket") else "threading"
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         "queue_service",
@@ -89,6 +106,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # an <int:...> in a route stays inside the database's INTEGER range: /admin/.../services/2**63 is a 404,
+    # not an overflow in the database driver
+    from queue_service.web.forms import DatabaseIntConverter
+    app.url_map.converters["int"] = DatabaseIntConverter
 
     # --- extensions
     db.init_app(app)
@@ -101,36 +122,36 @@ def create_app(config: dict | None = None) -> Flask:
     login.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", "threading"), message_queue=app.config.get("MESSAGE_QUEUE"),
+    queue_options = {}
+    if app.config.get("MESSAGE_QUEUE"):  # revocations reach every process (sockets.RevokingManager)
+        from queue_service.sockets import client_manager
+        queue_options["client_manager"] = client_manager(app.config["MESSAGE_QUEUE"])
+    socketio.init_app(app, async_mode=async_mode(app.config.get("ASYNC_MODE")), message_queue=app.config.get("MESSAGE_QUEUE"),
                       cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS", None),
-                      logger=False, engineio_logger=False)
+                      logger=False, engineio_logger=False, **queue_options)
 
-    app.extensions["adminduk"] = {
-        "policy": QueuePolicy(
-            no_show_requeues=int(app.config["NO_SHOW_REQUEUES"]),
-            transfer_position=app.config["TRANSFER_POSITION"],
-            quota_caps=[], finish_hooks=[]),
-        "openapi_paths": {},
-    }
+    hooks.init_app(app)
 
     # --- blueprints (core, then features)
-    from queue_service.web import admin, api, auth, errors, pages
+    from queue_service.web import admin, api, auth, errors, formats, pages
     errors.init_app(app)
+    formats.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
-    from queue_service.web import counter, display, status
+    from queue_service.web import counter, display, estimates, status, voice
     app.register_blueprint(counter.bp)
     app.register_blueprint(display.bp)
     app.register_blueprint(status.bp)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(estimates.bp)
     _features(app)
 
-    # --- sockets and CLI
-    from queue_service import sockets
+    # --- background jobs and sockets
+    from queue_service import background, sockets
+    background.init_app(app)
     sockets.init_app(app)
-    from queue_service import cli
-    cli.init_app(app)
 
     from queue_service import logs
     logs.init_app(app)
@@ -142,11 +163,15 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+#: features that were renamed: a deployment's ``ADMINDUK_FEATURES`` naming the old package keeps working
+RENAMED_FEATURES = {"printers": "printjobs"}  # the print jobs left the printer driver (``printers``)
+
+
 def _features(app: Flask) -> None:
     """Wire the feature packages. They never import each other; only this function knows all."""
     import importlib
 
-    for name in app.config.get("FEATURES", ("kiosk", "printers", "inventory")):
+    for name in dict.fromkeys(RENAMED_FEATURES.get(n, n) for n in app.config["FEATURES"]):
         try:
             module = importlib.import_module(f"{name}.web")
         except ModuleNotFoundError as exc:
@@ -159,12 +184,18 @@ def _features(app: Flask) -> None:
 def _request_hooks(app: Flask) -> None:
     from flask_login import current_user
 
-    from queue_service.web.access import bearer_token
+    from queue_service.web.access import DEVICE_COOKIE, bearer_token
 
     @app.before_request
     def _csrf():
-        if (request.method in ("POST", "PUT", "PATCH", "DELETE") and bearer_token() is None
-                and app.config.get("WTF_CSRF_ENABLED", True)):  # tests may switch CSRF off
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE") or bearer_token() is not None:
+            return
+        if (request.path.startswith("/api/") and not request.cookies.get(DEVICE_COOKIE)
+                and not current_user.is_authenticated):
+            # no credentials at all: there is nothing to forge, say what is missing (401 + WWW-Authenticate)
+            from flask import abort
+            abort(401, description="Send an API token: Authorization: Bearer <token>.")
+        if app.config.get("WTF_CSRF_ENABLED", True):  # tests may switch CSRF off
             csrf.protect()
 
     @app.context_processor

@@ -1,5 +1,6 @@
-"""Periodic background work inside a serving process (day rollover; features add print jobs,
-stock alerts). Each job runs in its own app context with its own session.
+"""Periodic background work inside a serving process (day rollover, counters gone away; features add print
+jobs, stock risk, webhooks through ``hooks.register_job``). Each job runs in its own app context with its own
+session, and is given ``now`` by the app's clock.
 
 With several processes every one runs the loop, but a job only runs in the process that holds its
 lease (a row in ``job_lease``, taken with one conditional UPDATE), so it never runs twice at once;
@@ -18,13 +19,18 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Flask
 
+from queue_service import hooks
+from queue_service.clock import app_clock
+
 log = logging.getLogger(__name__)
 
-Job = Callable[[Flask, datetime], None]
+JobFn = Callable[[Flask, datetime], None]
 
 
-def register_job(app: Flask, name: str, every_seconds: float, job: Job) -> None:
-    app.extensions["adminduk"].setdefault("jobs", []).append((name, every_seconds, job))
+def init_app(app: Flask) -> None:
+    """The core's own jobs (features register theirs from their ``init_app``)."""
+    hooks.register_job(app, "rollover", 60, rollover_job)
+    hooks.register_job(app, "counter-away", 60, counter_away_job)
 
 
 _INSTANCE = uuid.uuid4().hex[:8]
@@ -63,16 +69,16 @@ def acquire_lease(session, name: str, now: datetime, ttl: float, holder: str | N
         return False
 
 
-def run_job_once(app: Flask, name: str, job: Job, ttl: float = 120.0) -> bool:
-    """Run ``job`` if this process holds its lease. Returns whether it ran."""
+def run_job_once(app: Flask, name: str, job: JobFn, ttl: float = 120.0) -> bool:
+    """Run ``job`` if this process holds its lease. Returns whether it ran. Leases run on the system's time
+    (they coordinate real processes); the job is given the app's ``now``."""
     from queue_service.extensions import db
 
     with app.app_context():
         try:
-            now = datetime.now(timezone.utc)
-            if not acquire_lease(db.session, name, now, ttl):
+            if not acquire_lease(db.session, name, datetime.now(timezone.utc), ttl):
                 return False
-            job(app, now)
+            job(app, app_clock(app).now())
             return True
         except Exception:
             log.exception("background job %s failed", name)
@@ -87,25 +93,25 @@ def start(app: Flask) -> list[threading.Thread]:
     if not app.config.get("BACKGROUND_WORKERS", True):
         return []
     threads = []
-    for name, every, job in app.extensions["adminduk"].get("jobs", []):
-        def loop(name=name, every=every, job=job):
+    for registered in hooks.of(app).jobs:
+        def loop(name=registered.name, every=registered.every_seconds, job=registered.run):
             stop = threading.Event()
             while True:
                 run_job_once(app, name, job, ttl=max(3 * every, 30))
                 if stop.wait(every):
                     return
 
-        t = threading.Thread(target=loop, name=f"adminduk-{name}", daemon=True)
+        t = threading.Thread(target=loop, name=f"adminduk-{registered.name}", daemon=True)
         t.start()
         threads.append(t)
     return threads
 
 
 def counter_away_job(app: Flask, now: datetime) -> None:
-    """Close counters whose console went silent (see services.tickets.close_away_counters)."""
+    """Close counters whose console went silent (see services.presence.close_away_counters)."""
     from queue_service import realtime
     from queue_service.extensions import db
-    from queue_service.services.tickets import close_away_counters
+    from queue_service.services.presence import close_away_counters
 
     events = close_away_counters(db.session, now=now, away_seconds=float(app.config["COUNTER_AWAY_SECONDS"]))
     db.session.commit()

@@ -1,29 +1,32 @@
-"""The ``adminduk`` command: a FlaskGroup over create_app, so every ``flask`` command works too."""
+"""The ``adminduk`` command: a FlaskGroup over create_app, so every ``flask`` command works too.
+
+Here: the group and the staff/queue commands (init-db, seed-demo, create-user, create-token, close-day, run,
+worker). ``demo`` is in ``demo.py``, ``backup``/``restore`` in ``backup.py``, serving in ``serving.py``. Feature
+commands join without the core importing them: through the ``flask.commands`` entry points in setup.cfg
+(``print-agent``, ``print-test``: they need no app) or their ``init_app`` (``adminduk stock``).
+"""
 from __future__ import annotations
 
 import os
 
-if os.environ.get("ADMINDUK_ASYNC_MODE", "").strip().strip('"') == "gevent":
-    # greenlets instead of threads: patch the standard library before anything imports or starts it
-    from gevent import monkey
+if __name__ == "__main__":
+    # ``python -m queue_service.cli``: the same choice as the ``adminduk`` entry point (queue_service.launch):
+    # gevent for run/demo unless told otherwise, patched before anything below is imported
+    from queue_service.launch import prepare
 
-    monkey.patch_all()
+    prepare()
 
-import json  # noqa: E402  (after the patch above)
-import secrets
-from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path  # noqa: E402  (after the patch above)
 
-import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
+import click  # noqa: E402
+from flask import Flask, current_app  # noqa: E402
+from flask.cli import FlaskGroup, with_appcontext  # noqa: E402
 
-from queue_service.domain.errors import DomainError
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+from queue_service.backup import backup_cmd, restore_cmd  # noqa: E402
+from queue_service.clock import now as _now  # noqa: E402
+from queue_service.demo import demo_cmd, print_logins, secret_file, seed  # noqa: E402
+from queue_service.domain.errors import DomainError  # noqa: E402
+from queue_service.serving import ASYNC_MODE_HELP, check_mode, serve  # noqa: E402
 
 
 def _instance_path() -> Path:
@@ -34,17 +37,13 @@ def _instance_path() -> Path:
     return Path(Flask("queue_service").instance_path)
 
 
-def _secret_file(instance: Path) -> Path:
-    return instance / "secret_key"
-
-
 def _cli_app() -> Flask:
     """The app for CLI commands: production rules, but a key kept by ``adminduk demo`` is used."""
     from queue_service.app import ConfigError, create_app
 
     overrides = {}
     if not os.environ.get("ADMINDUK_SECRET_KEY"):
-        key_file = _secret_file(_instance_path())
+        key_file = secret_file(_instance_path())
         if key_file.exists():
             overrides["SECRET_KEY"] = key_file.read_text().strip()
     try:
@@ -72,39 +71,15 @@ def init_db():
     click.echo("Database is at the newest schema.")
 
 
-def _seed(as_json: bool):
-    from queue_service.extensions import db
-    from queue_service.services.seed import seed_demo
-    try:
-        data = seed_demo(db.session, now=_now())
-        # features add their demo data through this hook (the core imports no feature)
-        for seeder in current_app.extensions["adminduk"].get("seeders", []):
-            seeder(db.session, data, _now())
-    except ValueError as exc:
-        db.session.rollback()
-        raise click.ClickException(f"{exc}; nothing was changed.") from None
-    db.session.commit()
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-    return data
-
-
 @main.command("seed-demo")
 @click.option("--json", "as_json", is_flag=True, help="Print every code, id, login, password and token as JSON.")
 @with_appcontext
 def seed_demo_cmd(as_json):
     """Create the demo office (Disdukcapil Kabupaten Bekasi) with random passwords and tokens."""
-    data = _seed(as_json)
+    data = seed(as_json)
     if not as_json:
-        _print_logins(data)
+        print_logins(data)
 
-
-def _print_logins(data: dict) -> None:
-    click.echo(f"Office {data['office']['code']}: {data['office']['name']}")
-    for u in data["users"]:
-        click.echo(f"  {u['role']:8} {u['username']:10} password {u['password']}   API token {u['api_token']}")
-    for d in data["devices"]:
-        click.echo(f"  {d['kind']:8} {d['name']:16} token {d['token']}")
 
 
 @main.command("create-user")
@@ -117,6 +92,8 @@ def _print_logins(data: dict) -> None:
 @with_appcontext
 def create_user_cmd(username, role, office_codes, full_name, password):
     """Create a staff account."""
+    from sqlalchemy import select
+
     from queue_service.extensions import db
     from queue_service.models import Office
     from queue_service.services.staff import create_user
@@ -140,7 +117,8 @@ def create_user_cmd(username, role, office_codes, full_name, password):
 @main.command("create-token")
 @click.argument("username")
 @click.option("--name", default="cli", help="A label to recognise the token by.")
-@click.option("--revoke", "revoke_id", type=int, default=None, help="Revoke the token with this id instead.")
+@click.option("--revoke", "revoke_id", type=click.IntRange(1, 2_147_483_647), default=None,
+              help="Revoke the token with this id instead (its open Socket.IO connections end too).")
 @with_appcontext
 def create_token_cmd(username, name, revoke_id):
     """Create (or revoke) a personal API token. The token is shown once."""
@@ -171,7 +149,11 @@ def create_token_cmd(username, name, revoke_id):
 @click.option("--earlier-only", is_flag=True, help="Leave today's open tickets alone.")
 @with_appcontext
 def close_day_cmd(office_code, earlier_only):
-    """Mark tickets still open as expired (kept for the record, never deleted)."""
+    """Mark tickets still open as expired (kept for the record, never deleted): every open ticket of earlier
+    days, and today's still waiting. Today's called and serving tickets stay with their clerk (who can still
+    finish them); they expire at the next day's rollover."""
+    from sqlalchemy import select
+
     from queue_service import realtime
     from queue_service.extensions import db
     from queue_service.models import Office
@@ -192,136 +174,17 @@ def close_day_cmd(office_code, earlier_only):
         click.echo(f"{office.code}: {count} ticket(s) expired.")
 
 
-def _sqlite_path(app: Flask) -> Path:
-    url = app.config["DATABASE_URL"]
-    if not url.startswith("sqlite:///"):
-        raise click.ClickException(
-            "backup/restore handle the SQLite database. For PostgreSQL use pg_dump -Fc DBNAME > FILE and "
-            "pg_restore -d DBNAME FILE (see README).")
-    return Path(url[len("sqlite:///"):])
-
-
-@main.command("backup")
-@click.argument("target", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@with_appcontext
-def backup_cmd(target):
-    """Copy the SQLite database to TARGET while the service keeps serving (SQLite online backup)."""
-    import sqlite3
-
-    app = current_app._get_current_object()
-    source = _sqlite_path(app)
-    if target is None:
-        target = Path(app.instance_path) / "backups" / f"adminduk-{_now():%Y%m%d-%H%M%S}.sqlite3"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        raise click.ClickException(f"{target} exists already; choose another name.")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst, pages=256)  # in steps: writers are never blocked for long
-        check = dst.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        dst.close()
-        src.close()
-    if check != "ok":
-        raise click.ClickException(f"the copy failed its integrity check: {check}")
-    click.echo(f"Backup written to {target}")
-
-
-@main.command("restore")
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@with_appcontext
-def restore_cmd(source, yes):
-    """Replace the SQLite database with a backup. Stop the server first."""
-    import sqlite3
-
-    from queue_service.extensions import db
-
-    app = current_app._get_current_object()
-    target = _sqlite_path(app)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        check = src.execute("PRAGMA integrity_check").fetchone()[0]
-        has_tables = src.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ticket'").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        src.close()
-        raise click.ClickException(f"{source} is not an SQLite database: {exc}") from None
-    if check != "ok" or not has_tables:
-        src.close()
-        raise click.ClickException(f"{source} is not an adminduk backup (integrity: {check}).")
-    if not yes:
-        click.confirm(f"Replace {target} with {source}? Everything since that backup is lost", abort=True)
-    db.engine.dispose()
-    dst = sqlite3.connect(target, timeout=30)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    click.echo(f"Restored {target} from {source}; run 'adminduk init-db' if the backup is older than this version.")
-
-
-def _serve(app: Flask, host: str, port: int) -> None:
-    from queue_service import background
-    from queue_service.extensions import socketio
-    from queue_service.logs import configure_logging
-
-    configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "json"))
-    limit_malloc_arenas()
-    background.start(app)
-    # FlaskGroup marks the process as "run from the CLI", which makes app.run() a no-op; we do
-    # want to serve here
-    os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    if socketio.server.eio.async_mode == "gevent":
-        _serve_gevent(app, host, port)
-        return
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=False)
-
-
-def limit_malloc_arenas(arenas: int = 2) -> bool:
-    """Cap glibc's malloc arenas (as ``MALLOC_ARENA_MAX=2`` would), before the server starts its threads.
-
-    glibc gives threads arenas of their own (up to 8 per core); a thread per connection then spreads small
-    allocations over many arenas that are rarely returned to the system, and the process grows all day.
-    Measured with ``python bench/soak.py`` (threads): RSS grew 118 MB over the office day without the cap,
-    45 MB with it. An environment ``MALLOC_ARENA_MAX`` wins; other C libraries are left alone."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return False
-    try:
-        import ctypes
-        libc = ctypes.CDLL("libc.so.6")
-        return bool(libc.mallopt(-8, arenas))  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        return False
-
-
-def _serve_gevent(app: Flask, host: str, port: int) -> None:
-    """gevent's WSGI server (websockets through simple-websocket), on a listening socket with TCP_NODELAY,
-    which the connections inherit: a response written in two parts (headers, then body) must not wait for
-    the client's delayed ACK (40 ms a request with Nagle's algorithm on)."""
-    import socket
-
-    from gevent import pywsgi
-
-    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    listener.bind((host, port))
-    listener.listen(1024)
-    pywsgi.WSGIServer(listener, app, log=None).serve_forever()
-
-
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--async-mode", type=click.Choice(["gevent", "threading"]), default=None, help=ASYNC_MODE_HELP)
 @with_appcontext
-def run_cmd(host, port):
-    """Serve HTTP and websockets from this process (threads)."""
+def run_cmd(host, port, async_mode):
+    """Serve HTTP and websockets from this process (gevent unless --async-mode threading)."""
     app = current_app._get_current_object()
-    click.echo(f"adminduk-queue on http://{host}:{port}/ (database {app.config['DATABASE_URL']})")
-    _serve(app, host, port)
+    mode = check_mode(async_mode)
+    click.echo(f"adminduk-queue on http://{host}:{port}/ ({mode}; database {app.config['DATABASE_URL']})")
+    serve(app, host, port)
 
 
 @main.command("worker")
@@ -334,7 +197,7 @@ def worker_cmd():
     """
     import threading
 
-    from queue_service import background
+    from queue_service import background, hooks
     from queue_service.logs import configure_logging
 
     app = current_app._get_current_object()
@@ -343,122 +206,16 @@ def worker_cmd():
         raise click.ClickException("ADMINDUK_BACKGROUND_WORKERS is false: nothing to run.")
     threads = background.start(app)
     click.echo(f"running {len(threads)} background job(s): "
-               + ", ".join(name for name, _, _ in app.extensions["adminduk"].get("jobs", [])), err=True)
+               + ", ".join(job.name for job in hooks.of(app).jobs), err=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
 
 
-def demo_urls(app: Flask, base: str, data: dict) -> list[tuple[str, str]]:
-    office = data["office"]["code"]
-    kiosk = next(d for d in data["devices"] if d["kind"] == "kiosk")
-    display = next(d for d in data["devices"] if d["kind"] == "display")
-    urls = [("Start / sign in", f"{base}/login")]
-    views = app.view_functions
-    if "kiosk.pair" in views:
-        urls.append(("Kiosk (pairs this browser)", f"{base}/kiosk/pair?token={kiosk['token']}"))
-    if "counter.console" in views:
-        urls.append(("Counter console", f"{base}/counter"))
-    if "display.pair" in views:
-        urls.append(("Display screen (pairs this browser)", f"{base}/display/{office}/pair?token={display['token']}"))
-    elif "display.screen" in views:
-        urls.append(("Display screen", f"{base}/display/{office}"))
-    if "manager.dashboard" in views:
-        urls.append(("Manager dashboard", f"{base}/manager"))
-    if "admin.index" in views:
-        urls.append(("Administration", f"{base}/admin"))
-    if "status.page" in views and data.get("sample_ticket"):
-        urls.append(("Status page of a sample ticket", f"{base}/t/{data['sample_ticket']['token']}"))
-    if "printers.preview" in views and data.get("sample_ticket"):
-        urls.append(("Printed ticket preview (PNG)", f"{base}/printers/preview/{data['sample_ticket']['id']}.png"))
-    urls.append(("API description", f"{base}/api/v1/openapi.json"))
-    return urls
-
-
-@main.command("demo", with_appcontext=False)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--no-serve", is_flag=True, help="Prepare and print, but do not start the server.")
-@click.option("--office-hours", is_flag=True,
-              help="Keep the demo office's real hours (08:00-15:00 WIB, Mon-Fri) instead of open all day.")
-def demo_cmd(host, port, no_serve, office_hours):
-    """Prepare a demo (SQLite in the instance folder, demo office) and serve it."""
-    from queue_service.app import create_app
-    from queue_service.extensions import db
-    from queue_service.models import Office
-
-    instance = _instance_path()
-    instance.mkdir(parents=True, exist_ok=True)
-    key_file = _secret_file(instance)
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
-    config = {"SECRET_KEY": os.environ.get("ADMINDUK_SECRET_KEY") or key_file.read_text().strip(),
-              "INSTANCE_PATH": str(instance)}
-    app = create_app(config)
-    base = (app.config.get("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
-    creds_file = instance / "demo-credentials.json"
-    with app.app_context():
-        from flask_migrate import upgrade
-        upgrade()
-        if db.session.scalar(select(Office.id).limit(1)) is None:
-            data = _seed(as_json=False)
-            if not office_hours:
-                from queue_service.services.seed import open_all_day
-                open_all_day(db.session)  # so the demo can be tried at any hour
-                db.session.commit()
-            data["sample_ticket"] = _sample_ticket(data)
-            creds_file.write_text(json.dumps(data, indent=2))
-            creds_file.chmod(0o600)
-            click.echo(f"Demo office created; logins saved in {creds_file}")
-        elif creds_file.exists():
-            data = json.loads(creds_file.read_text())
-        else:
-            raise click.ClickException("The database has offices but no demo credentials file; "
-                                       "use 'adminduk run' for a real deployment.")
-    click.echo("")
-    for label, url in demo_urls(app, base, data):
-        click.echo(f"  {label:38} {url}")
-    click.echo("")
-    _print_logins(data)
-    click.echo(f"\nDatabase: {app.config['DATABASE_URL']}")
-    if no_serve:
-        return
-    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    _serve(app, host, port)
-
-
-def _sample_ticket(data: dict) -> dict | None:
-    """Issue one ticket so the status page and print preview have something to show."""
-    from queue_service.extensions import db
-    from queue_service.models import Office, Service
-    from queue_service.services.tickets import issue_ticket
-
-    office = db.session.scalar(select(Office).where(Office.code == data["office"]["code"]))
-    service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == "REKAM"))
-    policy = current_app.extensions["adminduk"]["policy"]
-    ticket, _events = issue_ticket(db.session, office=office, service=service, now=_now(), actor="demo",
-                                   policy=policy)
-    db.session.commit()
-    return {"id": ticket.id, "code": ticket.code, "token": ticket.token}
-
-
-def init_app(app: Flask) -> None:
-    """Register the core background jobs (the CLI commands live on the ``main`` group)."""
-    from queue_service import background
-    background.register_job(app, "rollover", 60, background.rollover_job)
-    background.register_job(app, "counter-away", 60, background.counter_away_job)
-
-
-
-try:  # the print agent and print test (feature package; absent in builds without printers)
-    from printers.cli import register as _register_printer_commands
-except ModuleNotFoundError as _exc:  # pragma: no cover
-    if _exc.name not in ("printers", "printers.cli"):
-        raise
-else:
-    _register_printer_commands(main)
+main.add_command(demo_cmd)
+main.add_command(backup_cmd)
+main.add_command(restore_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

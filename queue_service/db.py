@@ -100,6 +100,20 @@ def write_queue(engine: Engine) -> WriteQueue | None:
     return _queues.get(getattr(engine, "engine", engine))
 
 
+def dialect_name(session) -> str:
+    """``"postgresql"`` or ``"sqlite"``: which of the statements built once per dialect a session needs."""
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
+def insert_for(session):
+    """The dialect's ``insert`` (with ``on_conflict_do_update``/``_nothing``) for ``session``'s database."""
+    if dialect_name(session) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3 here."""
     for prefix in ("postgres://", "postgresql://"):

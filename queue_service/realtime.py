@@ -9,7 +9,9 @@ Events carry what a screen needs without a follow-up request:
 ``ticket_issued`` / ``ticket_called`` / ``ticket_recalled`` / ``ticket_finished`` / ``ticket_updated``
     ``services.tickets.ticket_payload`` (code, service, status, counter, ...); calls and recalls also carry
     ``announcement`` ({"id": "Nomor antrean B nol dua belas, silakan menuju loket tiga", "en": ...}),
-    built by ``domain.speech.announcement``. Displays hear calls and recalls only (and the board); counters,
+    built by ``domain.speech.announcement``, and ``announcement_parts`` (["nomor-antrean", "huruf-b", "nol",
+    "dua", "belas", "silakan-menuju-loket", "tiga"]: the recorded clips that say it, ``announcement_parts``).
+    Displays hear calls and recalls only (and the board); counters,
     managers and the ticket's own room hear all of them. Calls of a batch are sent before anything else.
 ``queue_changed``
     ``services.board.office_board``: waiting counts per service, every counter's current ticket, served
@@ -39,6 +41,11 @@ log = logging.getLogger(__name__)
 
 ROOM_KINDS = ("displays", "counters", "managers", "kiosks")
 CALL_EVENTS = ("ticket_called", "ticket_recalled")
+#: kinds of principal rooms: every connection joins the rooms of who opened it (``sockets``)
+PRINCIPAL_KINDS = ("user", "session", "token", "device")
+#: the server-side order "disconnect every connection in this room"; with a message queue every process
+#: receives it (``sockets.RevokingManager`` acts on it instead of sending it to anyone)
+DISCONNECT_EVENT = "adminduk:disconnect-room"
 
 
 def office_room(office_code: str, kind: str) -> str:
@@ -51,6 +58,41 @@ def ticket_room(token: str) -> str:
     return f"ticket:{token}"
 
 
+def principal_room(kind: str, ident: int) -> str:
+    """``user:<id>`` every connection of a staff member (session or token), ``session:<id>`` those opened
+    with a session cookie, ``token:<id>`` those opened with one API token, ``device:<id>`` a kiosk's or a
+    display's."""
+    if kind not in PRINCIPAL_KINDS:
+        raise ValueError(kind)
+    return f"principal:{kind}:{int(ident)}"
+
+
+def disconnect_local(server, room: str, namespace: str = "/") -> int:
+    """Disconnect this process's connections in ``room``; returns how many."""
+    sids = [sid for sid, _eio in server.manager.get_participants(namespace, room)]
+    for sid in sids:
+        server.disconnect(sid, namespace=namespace, ignore_queue=True)
+    return len(sids)
+
+
+def disconnect(rooms: Iterable[str]) -> None:
+    """End every open connection in ``rooms`` (principal rooms of a revoked device, token or user) at once,
+    in every process: through the message queue when there is one, else here. Call after the commit that
+    revoked them. Never raises (a revocation is stored whatever the sockets do)."""
+    server = getattr(socketio, "server", None)
+    if server is None:
+        return
+    for room in sorted(set(rooms)):
+        try:
+            if getattr(server.manager, "handles_disconnect_rooms", False):
+                # handled in this process too, by the manager (not sent to any client)
+                socketio.emit(DISCONNECT_EVENT, {"room": room}, to=room, namespace="/")
+            else:
+                disconnect_local(server, room)
+        except Exception:
+            log.exception("could not disconnect the connections of %s", room)
+
+
 def _now():
     from datetime import datetime, timezone
     clock = current_app.config.get("CLOCK")
@@ -58,12 +100,13 @@ def _now():
 
 
 def _with_announcement(payload: dict) -> dict:
-    from queue_service.services.board import call_announcements
+    from queue_service.services.board import call_announcements, call_parts
     counter = payload.get("counter") or {}
     if "announcement" in payload or not payload.get("code"):
         return payload
     return {**payload, "announcement": call_announcements(payload["code"], counter.get("number"),
-                                                          counter.get("name"))}
+                                                          counter.get("name")),
+            "announcement_parts": call_parts(payload["code"], counter.get("number"))}
 
 
 def _board(office_code: str) -> dict | None:
@@ -244,10 +287,10 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
     """Send ``ticket_updated`` {position, estimate} to each waiting ticket's room; returns how many."""
     from sqlalchemy import select
 
-    from queue_service.domain.eta import service_call_order
+    from queue_service import hooks
     from queue_service.extensions import db
     from queue_service.models import Office, Ticket
-    from queue_service.services.waits import build_snapshot, estimate_snapshot
+    from queue_service.services.waits import build_snapshot, estimate_snapshot_full, ticket_positions
 
     if only_changed and not status_pages_listening():
         # this process holds every connection and no status page listens: nothing to do (not even the
@@ -261,31 +304,62 @@ def send_eta_updates(office_code: str, *, only_changed: bool = True) -> int:
         office = session.scalar(select(Office).where(Office.code == office_code))
         if office is None:
             return 0
-        snapshot = build_snapshot(session, office, _now())
+        snapshot = build_snapshot(session, office, _now(), arrivals=hooks.of(current_app).queue_arrivals)
         if not snapshot.waiting:
             return 0
         rows = session.execute(select(Ticket.id, Ticket.token, Ticket.code).where(
             Ticket.id.in_([w.id for w in snapshot.waiting]), Ticket.status == "waiting")).all()
-    if only_changed and not current_app.config.get("MESSAGE_QUEUE"):
+        office_id = office.id
+    listening = None
+    if not current_app.config.get("MESSAGE_QUEUE"):
         # one process: it holds every connection, so skip the estimate when none of these tickets' pages listens
         listening = _rooms_with_members()
-        if listening is not None and not any(ticket_room(token) in listening for _, token, _ in rows):
+        if only_changed and listening is not None and not any(ticket_room(token) in listening for _, token, _ in rows):
             return 0
-    estimates = _cpu_bound(estimate_snapshot, snapshot)
-    positions = {tid: i for ids in service_call_order(snapshot).values() for i, tid in enumerate(ids)}
+    full = _cpu_bound(estimate_snapshot_full, snapshot)
+    estimates = {tid: None if e is None else e.as_dict() for tid, e in full.items()}
+    positions = ticket_positions(snapshot)
     app_id = id(current_app._get_current_object())
     sent = 0
     if len(_sent) > 20_000:
         _sent.clear()
+    shown = []
+    services = {w.id: w.service_id for w in snapshot.waiting}
     for tid, token, code in rows:
         figures = (positions.get(tid), estimates.get(tid))
+        if listening is not None and ticket_room(token) in listening and full.get(tid) is not None:
+            shown.append((tid, services[tid], full[tid]))
         if only_changed and _sent.get((app_id, tid)) == figures:
             continue
         _sent[(app_id, tid)] = figures
         socketio.emit("ticket_updated", {"id": tid, "code": code, "status": "waiting", "position": figures[0],
                                          "estimate": figures[1]}, to=ticket_room(token))
         sent += 1
+    if shown:
+        _record_pushed(office_id, shown, snapshot.now)
     return sent
+
+
+def _record_pushed(office_id: int, shown: list, at) -> None:
+    """Keep the estimates live status pages show in the record (``services.waits``), thinned to one per
+    ticket in ``RECORD_INTERVAL_S``; only where this process knows a page is connected (one process, no
+    message queue). Checked in a read first, so that a run with nothing due takes no write lock."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from queue_service.db import is_lock_error, write_apart
+    from queue_service.extensions import db
+    from queue_service.services.waits import due_for_record, record_estimates
+    try:
+        with sqlite_begin("deferred"), Session(db.engine) as session:
+            due = due_for_record(session, [tid for tid, _, _ in shown], at, "push")
+        if due:
+            entries = [e for e in shown if e[0] in due]
+            write_apart(db.engine, lambda session: record_estimates(session, office_id, entries, at, "push"))
+    except OperationalError as exc:
+        if not is_lock_error(exc):
+            raise
+        log.info("pushed wait estimates not recorded: database busy")
 
 
 def _cpu_bound(fn, *args):

@@ -10,7 +10,7 @@ import pytest
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(os.path.dirname(__file__), "..", ".escpos-cache"))
 os.makedirs(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], exist_ok=True)  # escpos does not create it
 
-pytest_plugins = ["tests.plugins.servers", "tests.plugins.browser"]
+pytest_plugins = ["tests.plugins.servers", "tests.plugins.browser", "tests.plugins.printer"]
 
 from queue_service.app import create_app  # noqa: E402
 from queue_service.domain.clock import FixedClock  # noqa: E402

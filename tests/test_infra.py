@@ -126,7 +126,7 @@ def test_postgres_new_databases_are_isolated(postgres_server):
 
 
 def test_postgres_db_url_fixture_works_with_sqlalchemy(postgres_db_url):
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    import sqlalchemy  # a dependency of the product itself: no skip
     engine = sqlalchemy.create_engine(postgres_db_url)
     try:
         with engine.connect() as conn:

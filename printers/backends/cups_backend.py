@@ -7,10 +7,21 @@ from __future__ import annotations
 
 from .._escpos import CupsPrinter
 from ..errors import PrinterError
-from . import PrinterURI, register
+import re
+
+from . import N_, PrinterPolicy, PrinterURI, PrinterURIRefused, register
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,126}$")
 
 
-@register("cups")
+def validate_cups(uri: PrinterURI, policy: PrinterPolicy) -> None:
+    if not _NAME.match(uri.host or uri.path.strip("/")):
+        raise PrinterURIRefused(f"printer URI {uri.raw!r}: expected cups://QUEUE_NAME",
+                                N_("Alamat cups:// berisi nama antrean CUPS, misalnya cups://Printer_Tiket."))
+    return None
+
+
+@register("cups", validate=validate_cups)
 def open_cups(uri: PrinterURI, kwargs: dict) -> CupsPrinter:
     name = uri.host or uri.path.strip("/")
     if not name:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .._escpos import Usb
-from . import PrinterURI, register
+from . import N_, PrinterPolicy, PrinterURI, PrinterURIRefused, register
 
 _ID = re.compile(r"^(?:0x)?([0-9a-fA-F]{1,4})$")
 
@@ -20,7 +20,16 @@ def parse_ids(uri: PrinterURI) -> tuple[int, int]:
     return int(m1.group(1), 16), int(m2.group(1), 16)
 
 
-@register("usb", reads_status=True)
+def validate_usb(uri: PrinterURI, policy: PrinterPolicy) -> None:
+    try:
+        parse_ids(uri)
+    except ValueError:
+        raise PrinterURIRefused(f"printer URI {uri.raw!r}: expected usb://VID:PID",
+                                N_("Alamat usb:// berisi VID:PID heksadesimal, misalnya usb://04b8:0e15.")) from None
+    return None
+
+
+@register("usb", reads_status=True, validate=validate_usb)
 def open_usb(uri: PrinterURI, kwargs: dict) -> Usb:
     vid, pid = parse_ids(uri)
     return Usb(

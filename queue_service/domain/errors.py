@@ -24,6 +24,14 @@ class InvalidTransition(DomainError):
     status = 409
 
 
+class PreviousNotStarted(InvalidTransition):
+    """"Call next" while the counter's current ticket was called but never started: the citizen was
+    not served, so the ticket is not finished silently; the caller says what happened to it."""
+
+    code = "previous_not_started"
+    status = 409
+
+
 class ServiceUnavailable(DomainError):
     """The service does not take tickets now (inactive, office closed)."""
 
@@ -44,3 +52,10 @@ class ValidationFailed(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class Forbidden(DomainError):
+    """The caller has no rights over what this would change (e.g. another office's stock)."""
+
+    code = "forbidden"
+    status = 403

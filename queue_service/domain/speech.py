@@ -171,3 +171,50 @@ def announcement(code: str, counter_number: int | None, *, counter_name: str | N
     if lang == "id":
         return f"Nomor antrean {spoken}, silakan menuju {target}"
     return f"Ticket number {spoken}, please go to {target}"
+
+
+# --------------------------------------------------------------------------- the announcement as recorded clips
+
+#: Indonesian letter names (how a ticket's letter is read out: "B" -> "be")
+LETTER_NAMES = {
+    "A": "a", "B": "be", "C": "ce", "D": "de", "E": "e", "F": "ef", "G": "ge", "H": "ha", "I": "i", "J": "je",
+    "K": "ka", "L": "el", "M": "em", "N": "en", "O": "o", "P": "pe", "Q": "ki", "R": "er", "S": "es", "T": "te",
+    "U": "u", "V": "fe", "W": "we", "X": "eks", "Y": "ye", "Z": "zet",
+}
+
+#: every word :func:`number_words` and :func:`ticket_number_words` use in Indonesian
+NUMBER_PARTS = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
+                "sepuluh", "sebelas", "seratus", "seribu", "belas", "puluh", "ratus", "ribu")
+OPENING, TO_COUNTER, CHIME = "nomor-antrean", "silakan-menuju-loket", "chime"
+
+#: clip name -> what it says (the text the shipped clips were made from; an office's own recording says the
+#: same). The chime says nothing.
+SPOKEN_PARTS: dict[str, str] = {
+    CHIME: "",
+    OPENING: "nomor antrean",
+    TO_COUNTER: "silakan menuju loket",
+    **{f"huruf-{letter.lower()}": name for letter, name in LETTER_NAMES.items()},
+    **{word: word for word in NUMBER_PARTS},
+}
+#: every clip of a complete set, in a stable order
+VOICE_PARTS: tuple[str, ...] = tuple(SPOKEN_PARTS)
+
+
+def announcement_parts(code: str, counter_number: int) -> list[str]:
+    """The clips that say :func:`announcement` (Indonesian, without the chime played before it):
+
+    >>> announcement_parts("B-041", 3)
+    ['nomor-antrean', 'huruf-b', 'nol', 'empat', 'puluh', 'satu', 'silakan-menuju-loket', 'tiga']
+
+    The same order and words as ``announcement(code, counter_number)``: "Nomor antrean B nol empat puluh satu,
+    silakan menuju loket tiga". A counter's name is not said (there is no clip for free text).
+    """
+    prefix, digits = _split_code(code)
+    if counter_number is None:
+        raise ValueError("the recorded announcement needs a counter number")
+    letters = [f"huruf-{letter.lower()}" for letter in prefix]
+    unknown = [p for p in letters if p not in SPOKEN_PARTS]
+    if unknown:
+        raise ValueError(f"no clip for the letters of {code!r}")
+    return ([OPENING, *letters, *ticket_number_words(digits, "id").split(), TO_COUNTER,
+             *number_words(counter_number, "id").split()])

@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +58,9 @@ class Office(Base):
     priority_prefix: Mapped[str | None] = mapped_column(String(2), nullable=True)
     #: last office-local day that close-day ran for (rollover bookkeeping)
     last_closed_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: displays speak calls with the browser's own Indonesian (id-ID) voice where the browser has one, instead
+    #: of joining the recorded clips (Debian's Chromium has no voice at all: the clips are used there anyway)
+    prefer_browser_voice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     services: Mapped[list[Service]] = relationship(back_populates="office", order_by="Service.id")
     counters: Mapped[list[Counter]] = relationship(back_populates="office", order_by="Counter.number")
@@ -108,6 +113,9 @@ class Counter(Base):
     #: COUNTER_AWAY_SECONDS is closed by the ``counter-away`` job (the clerk shut the browser without
     #: "Tutup loket")
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the clerk is on a break until then ("Istirahat sampai 13:00"): wait estimates count the counter back
+    #: from then, and the ``counter-away`` job leaves it open meanwhile. Ended by "Kembali", a call, or closing
+    break_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     office: Mapped[Office] = relationship(back_populates="counters")
     services: Mapped[list[Service]] = relationship(secondary=counter_services, back_populates="counters",
@@ -125,6 +133,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(10), default="clerk")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    #: part of every session cookie's user id ("<id>:<version>"): bumped at logout, password change and
+    #: deactivation, which ends every session of the user, copied cookies included
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     offices: Mapped[list[Office]] = relationship(secondary=user_offices)
 
@@ -142,7 +153,13 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What a session stores (Flask-Login): the id with the session version, so that bumping the version
+        ends every session of this user (``web.auth.load_user`` refuses an older one)."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session of this user stops working at the next request (logout, new password, deactivation)."""
+        self.session_version = (self.session_version or 0) + 1
 
 
 class ApiToken(Base):
@@ -245,6 +262,11 @@ class TicketEvent(Base):
     """Append-only audit trail of everything done to a ticket."""
 
     __tablename__ = "ticket_event"
+    __table_args__ = (
+        # the wait estimates' history: recent no-shows (call -> no_show occupations), each counter's last act
+        Index("ix_ticket_event_action_at", "action", "at"),
+        Index("ix_ticket_event_counter_at", "counter_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
@@ -253,6 +275,38 @@ class TicketEvent(Base):
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id", ondelete="SET NULL"), nullable=True)
     detail: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WaitEstimate(Base):
+    """A wait estimate shown to a citizen (kiosk screen and printed ticket, status page): the replay's own
+    figures and the range shown, in minutes. Once the ticket is called, its first call after ``shown_at``
+    gives the actual wait: the record the ranges are calibrated on, and the managers' accuracy page."""
+
+    __tablename__ = "wait_estimate"
+    __table_args__ = (
+        CheckConstraint("source IN ('issue', 'status', 'push')", name="source"),
+        Index("ix_wait_estimate_office_shown", "office_id", "shown_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    #: the service the ticket waited for when the estimate was shown
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: issue (kiosk screen + printed ticket), status (the status page), push (a live update of it)
+    source: Mapped[str] = mapped_column(String(8))
+    #: people ahead in the service's order
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: the replay's own figures (minutes): what the calibration learns from
+    model_mean: Mapped[float] = mapped_column(Float)
+    model_p10: Mapped[float] = mapped_column(Float)
+    model_p50: Mapped[float] = mapped_column(Float)
+    model_p90: Mapped[float] = mapped_column(Float)
+    #: what the citizen saw: "sekitar <minutes> menit (<low>-<high> menit)"
+    minutes: Mapped[int] = mapped_column(Integer)
+    low: Mapped[int] = mapped_column(Integer)
+    high: Mapped[int] = mapped_column(Integer)
 
 
 class Setting(Base):
@@ -287,3 +341,14 @@ class LoginFailure(Base):
     #: SHA-256 of "<address>\n<username>": the throttle key, not the user name itself
     key: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class FormNonce(Base):
+    """A one-time number handed out with a form that records something (stock receipts, transfers...): the
+    same form submitted twice (a double click, a reload after a slow answer) is stored once."""
+
+    __tablename__ = "form_nonce"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Iterable
+from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from queue_service.domain.errors import ValidationFailed
 from queue_service.domain.priority import parse_policy
+from queue_service.domain.text import has_control_characters
 from queue_service.models import ApiToken, Counter, Device, Office, Service, User
 from queue_service.services.security import hash_password
 from queue_service.services.staff import (
@@ -32,7 +33,7 @@ from queue_service.services.staff import (
 )
 
 __all__ = [
-    "TIMEZONES", "PRINTER_SCHEMES", "OfficeData", "ServiceData", "CounterData", "UserData", "DeviceData",
+    "TIMEZONES", "PrinterCheck", "OfficeData", "ServiceData", "CounterData", "UserData", "DeviceData",
     "save_office", "save_service", "save_counter", "save_user", "set_password", "save_device", "issue_device",
     "rotate_device", "revoke_device", "issue_api_token", "revoke_api_token", "pairing_path", "N_",
     "OFFICE_CODE_RE", "SERVICE_CODE_RE", "PREFIX_RE",
@@ -46,12 +47,14 @@ def N_(message: str) -> str:
 
 #: the three Indonesian time zones an office may be in
 TIMEZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-PRINTER_SCHEMES = ("tcp", "usb", "serial", "cups", "file", "dummy")
+#: ``check(uri, profile)`` raising ValidationFailed(field="printer_uri"/"printer_profile"): registered by the
+#: printers feature (its back-end registry decides which URIs the server may open); None = no printing here
+PrinterCheck = Callable[[str | None, str | None], None]
+SORT_ORDER_RANGE = (-100000, 100000)
 
 OFFICE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,15}$")
 SERVICE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 PREFIX_RE = re.compile(r"^[A-Z]{1,2}$")
-PRINTER_URI_RE = re.compile(r"^(?P<scheme>[a-z]+)://(?P<rest>[^\s]*)$")
 PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,39}$")
 
 
@@ -61,6 +64,20 @@ def invalid(field: str, msgid: str, **params) -> ValidationFailed:
 
 def _clean(text: str | None) -> str:
     return (text or "").strip()
+
+
+CONTROL_MESSAGE = N_("Tidak boleh berisi karakter kontrol (baris baru, tab, ESC dan sejenisnya).")
+
+
+def _plain(field: str, text: str | None, *, multiline: bool = False) -> str:
+    """``text`` stripped; refused when it holds control characters (it reaches tickets, screens, logs).
+    A multi-line text keeps its line feeds (a browser's CR LF becomes LF)."""
+    value = _clean(text)
+    if multiline:
+        value = value.replace("\r\n", "\n")
+    if has_control_characters(value, multiline=multiline):
+        raise invalid(field, CONTROL_MESSAGE)
+    return value
 
 
 # --------------------------------------------------------------------------- offices
@@ -88,9 +105,11 @@ def save_office(session: Session, office: Office | None, data: OfficeData) -> Of
             raise invalid("code", N_("Kode kantor 2–16 karakter: huruf besar, angka, tanda hubung atau garis bawah."))
         if session.scalar(select(Office.id).where(Office.code == code)) is not None:
             raise invalid("code", N_("Kode kantor %(code)s sudah dipakai."), code=code)
-    name = _clean(data.name)
+    name = _plain("name", data.name)
     if not name:
         raise invalid("name", N_("Nama kantor wajib diisi."))
+    info_text = _plain("info_text", data.info_text, multiline=True)
+    ticket_footer = _plain("ticket_footer", data.ticket_footer)
     if data.timezone not in TIMEZONES and (office is None or data.timezone != office.timezone):
         raise invalid("timezone", N_("Pilih zona waktu WIB, WITA atau WIT."))
     try:
@@ -120,8 +139,8 @@ def save_office(session: Session, office: Office | None, data: OfficeData) -> Of
     office.opens_at, office.closes_at = data.opens_at, data.closes_at
     office.open_days = "".join(str(d) for d in days)
     office.priority_prefix = prefix
-    office.info_text = _clean(data.info_text)
-    office.ticket_footer = _clean(data.ticket_footer)[:200]
+    office.info_text = info_text
+    office.ticket_footer = ticket_footer[:200]
     session.flush()
     return office
 
@@ -160,7 +179,7 @@ def save_service(session: Session, office: Office, service: Service | None, data
     if clash is not None:
         raise invalid("prefix", N_("Awalan %(prefix)s sudah dipakai layanan %(service)s."),
                       prefix=prefix, service=clash.code)
-    name_id, name_en = _clean(data.name_id), _clean(data.name_en)
+    name_id, name_en = _plain("name_id", data.name_id), _plain("name_en", data.name_en)
     if not name_id:
         raise invalid("name_id", N_("Nama layanan (Indonesia) wajib diisi."))
     if data.daily_quota is not None and not (1 <= data.daily_quota <= 100000):
@@ -170,6 +189,10 @@ def save_service(session: Session, office: Office, service: Service | None, data
     except ValueError:
         raise invalid("priority_policy",
                       N_("Kebijakan prioritas: strict, fifo atau interleave:N (N paling sedikit 1).")) from None
+    sort_order = data.sort_order or 0
+    if not SORT_ORDER_RANGE[0] <= sort_order <= SORT_ORDER_RANGE[1]:
+        raise invalid("sort_order", N_("Urutan tampil antara %(low)s dan %(high)s."), low=SORT_ORDER_RANGE[0],
+                      high=SORT_ORDER_RANGE[1])
     fallback = None
     if data.fallback_service_id is not None:
         fallback = session.get(Service, data.fallback_service_id)
@@ -187,7 +210,7 @@ def save_service(session: Session, office: Office, service: Service | None, data
     service.priority_policy = policy
     service.active = bool(data.active)
     service.fallback_service_id = fallback.id if fallback is not None else None
-    service.sort_order = int(data.sort_order or 0)
+    service.sort_order = int(sort_order)
     session.flush()
     return service
 
@@ -211,6 +234,7 @@ def save_counter(session: Session, office: Office, counter: Counter | None, data
         other = other.where(Counter.id != counter.id)
     if session.scalar(other) is not None:
         raise invalid("number", N_("Loket nomor %(number)s sudah ada di kantor ini."), number=data.number)
+    name = _plain("name", data.name)
     ids = {int(i) for i in data.service_ids}
     services = list(session.scalars(select(Service).where(Service.id.in_(ids or {-1}),
                                                           Service.office_id == office.id)))
@@ -221,7 +245,7 @@ def save_counter(session: Session, office: Office, counter: Counter | None, data
         counter.office = office
         session.add(counter)
     counter.number = data.number
-    counter.name = _clean(data.name)[:60] or f"Loket {data.number}"
+    counter.name = name[:60] or f"Loket {data.number}"
     counter.active = bool(data.active)
     counter.services = sorted(services, key=lambda s: s.id)
     session.flush()
@@ -261,6 +285,7 @@ def save_user(session: Session, user: User | None, data: UserData, *, actor: Use
             taken = taken.where(User.id != user.id)
         if session.scalar(taken) is not None:
             raise invalid("username", N_("Nama pengguna %(username)s sudah dipakai."), username=username)
+    full_name = _plain("full_name", data.full_name)
     if data.role not in ROLES:
         raise invalid("role", N_("Pilih peran yang tersedia."))
     if allowed_office_ids is not None and data.role == "admin":
@@ -289,8 +314,11 @@ def save_user(session: Session, user: User | None, data: UserData, *, actor: Use
     elif data.password:
         _check_password(data.password)
         user.password_hash = hash_password(data.password)
+        user.end_sessions()  # a new password ends every session (a cookie copied before it included)
+    if user.id is not None and user.active and not data.active:
+        user.end_sessions()  # deactivated: signed out everywhere at once
     user.username = username
-    user.full_name = _clean(data.full_name)[:120]
+    user.full_name = full_name[:120]
     user.role = data.role
     user.active = bool(data.active)
     user.offices = offices
@@ -299,13 +327,16 @@ def save_user(session: Session, user: User | None, data: UserData, *, actor: Use
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session of the user (the view signs its own person in again when they
+    changed their own)."""
     _check_password(password)
     user.password_hash = hash_password(password)
+    user.end_sessions()
     session.flush()
 
 
 def issue_api_token(session: Session, user: User, *, name: str, now: datetime) -> tuple[ApiToken, str]:
-    name = _clean(name)
+    name = _plain("name", name)
     if not name:
         raise invalid("name", N_("Beri nama token, misalnya \"tombol panggil loket 3\"."))
     return create_api_token(session, user=user, now=now, name=name[:60])
@@ -329,23 +360,33 @@ class DeviceData:
     filter_counters: Iterable[int] = ()
 
 
-def _device_fields(session: Session, office: Office, kind: str, data: DeviceData) -> dict:
-    name = _clean(data.name)
+def _device_fields(session: Session, office: Office, kind: str, data: DeviceData, *, current: Device | None,
+                   may_set_printer: bool, printer_check: PrinterCheck | None) -> dict:
+    """The device's stored fields from ``data``. Where a kiosk prints is a server capability (the server
+    opens that URI): only an admin (``may_set_printer``) sets or changes it, and ``printer_check`` (the
+    printer registry, under the operator's settings) decides whether the server may open it."""
+    name = _plain("name", data.name)
     if not name:
         raise invalid("name", N_("Nama perangkat wajib diisi."))
     out: dict = {"name": name[:60], "printer_uri": None, "printer_profile": None,
                  "filter_services": "", "filter_counters": ""}
     if kind == "kiosk":
         uri = _clean(data.printer_uri) or None
-        if uri is not None:
-            m = PRINTER_URI_RE.match(uri)
-            if m is None or m["scheme"] not in PRINTER_SCHEMES or len(uri) > 200:
-                raise invalid("printer_uri", N_("Alamat printer diawali tcp://, usb://, serial://, cups://, "
-                                                "file:// atau dummy://, tanpa spasi."))
         profile = _clean(data.printer_profile) or None
-        if profile is not None and not PROFILE_RE.match(profile):
-            raise invalid("printer_profile", N_("Profil printer: huruf, angka, titik, tanda hubung; "
-                                                "paling banyak 40 karakter."))
+        now_uri = current.printer_uri if current is not None else None
+        now_profile = current.printer_profile if current is not None else None
+        if not may_set_printer:
+            if (uri, profile) != (now_uri, now_profile):
+                field_name = "printer_uri" if uri != now_uri else "printer_profile"
+                raise invalid(field_name, N_("Hanya admin yang dapat mengatur printer kios: server sendiri yang "
+                                             "membuka alamat printer itu."))
+        elif (uri, profile) != (now_uri, now_profile) and (uri is not None or profile is not None):
+            if profile is not None and not PROFILE_RE.match(profile):
+                raise invalid("printer_profile", N_("Profil printer: huruf, angka, titik, tanda hubung; "
+                                                    "paling banyak 40 karakter."))
+            if printer_check is None:
+                raise invalid("printer_uri", N_("Pencetakan tiket tidak tersedia di server ini."))
+            printer_check(uri, profile)
         out.update(printer_uri=uri, printer_profile=profile)
     else:
         codes = {c.code for c in office.services}
@@ -363,11 +404,12 @@ def _device_fields(session: Session, office: Office, kind: str, data: DeviceData
     return out
 
 
-def issue_device(session: Session, office: Office, kind: str, data: DeviceData, *,
-                 now: datetime) -> tuple[Device, str]:
+def issue_device(session: Session, office: Office, kind: str, data: DeviceData, *, now: datetime,
+                 may_set_printer: bool = False, printer_check: PrinterCheck | None = None) -> tuple[Device, str]:
     if kind not in ("kiosk", "display"):
         raise invalid("kind", N_("Pilih kios atau layar tampilan."))
-    fields = _device_fields(session, office, kind, data)
+    fields = _device_fields(session, office, kind, data, current=None, may_set_printer=may_set_printer,
+                            printer_check=printer_check)
     device, token = create_device(session, office=office, kind=kind, name=fields["name"], now=now,
                                   printer_uri=fields["printer_uri"], printer_profile=fields["printer_profile"])
     device.filter_services, device.filter_counters = fields["filter_services"], fields["filter_counters"]
@@ -375,8 +417,11 @@ def issue_device(session: Session, office: Office, kind: str, data: DeviceData, 
     return device, token
 
 
-def save_device(session: Session, device: Device, data: DeviceData) -> Device:
-    for key, value in _device_fields(session, device.office, device.kind, data).items():
+def save_device(session: Session, device: Device, data: DeviceData, *, may_set_printer: bool = False,
+                printer_check: PrinterCheck | None = None) -> Device:
+    fields = _device_fields(session, device.office, device.kind, data, current=device,
+                            may_set_printer=may_set_printer, printer_check=printer_check)
+    for key, value in fields.items():
         setattr(device, key, value)
     session.flush()
     return device

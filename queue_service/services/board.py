@@ -1,21 +1,22 @@
 """What the live screens show, in one payload: the ``queue_changed`` event and the screens' resync.
 
-``office_board`` = ``tickets.queue_overview`` (waiting counts per service, each counter's current call, the
-last calls) plus, per counter, the current ticket's id and today's served count and mean service time, so a
-counter console or a display can redraw from this payload alone.
+``queue_overview``: waiting counts per service, each counter's current call and, while its clerk is on one,
+its break (``{"until", "local"}``), the last calls (the API's ``GET .../queue``). ``office_board`` = that plus,
+per counter, the current ticket's id and priority and today's served count and mean service time, so a counter
+console or a display can redraw from this payload alone.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from queue_service.domain import status as st
 from queue_service.domain.clock import as_utc, office_day
-from queue_service.domain.speech import announcement
+from queue_service.domain.speech import announcement, announcement_parts
 from queue_service.models import Office, Ticket
-from queue_service.services.tickets import queue_overview
+from queue_service.services.presence import break_info
 
 
 def counter_stats(session: Session, office: Office, now: datetime) -> dict[int, dict]:
@@ -49,12 +50,62 @@ def call_announcements(code: str, counter_number: int | None, counter_name: str 
     return out
 
 
-def office_board(session: Session, office: Office, now: datetime) -> dict:
-    board = queue_overview(session, office, now)
-    day = office_day(now, office.timezone)
-    current = {t.counter_id: t for t in session.scalars(select(Ticket).where(
+def call_parts(code: str, counter_number: int | None) -> list[str]:
+    """The recorded clips that say the Indonesian sentence, in order (the display plays the chime first);
+    empty when the code cannot be read out."""
+    try:
+        return announcement_parts(code, counter_number)
+    except ValueError:
+        return []
+
+
+def _current_calls(session: Session, office: Office, day) -> dict[int, Ticket]:
+    """counter id -> its ticket called or being served today (the latest call wins)."""
+    return {t.counter_id: t for t in session.scalars(select(Ticket).where(
         Ticket.office_id == office.id, Ticket.service_day == day,
         Ticket.status.in_([st.Status.CALLED, st.Status.SERVING])).order_by(Ticket.called_at))}
+
+
+def queue_overview(session: Session, office: Office, now: datetime) -> dict:
+    """Waiting counts per service and the current call of every counter (the display's resync)."""
+    day = office_day(now, office.timezone)
+    return _overview(session, office, day, _current_calls(session, office, day))
+
+
+def _overview(session: Session, office: Office, day, current: dict[int, Ticket]) -> dict:
+    counts = dict(session.execute(
+        select(Ticket.service_id, func.count(Ticket.id)).where(
+            Ticket.office_id == office.id, Ticket.service_day == day,
+            Ticket.status == st.Status.WAITING).group_by(Ticket.service_id)).all())
+    services = [{
+        "code": s.code, "prefix": s.prefix, "name": {"id": s.name_id, "en": s.name_en},
+        "waiting": counts.get(s.id, 0), "active": s.active,
+    } for s in office.services]
+    counters = []
+    for c in office.counters:
+        t = current.get(c.id)
+        counters.append({
+            "id": c.id, "number": c.number, "name": c.name, "active": c.active,
+            "services": [s.code for s in c.services],
+            "break": break_info(c, office.timezone),
+            "current": ({"code": t.code, "service": t.service.code, "status": t.status,
+                         "called_at": t.called_at.isoformat() if t.called_at else None} if t else None),
+        })
+    recent = session.scalars(select(Ticket).where(
+        Ticket.office_id == office.id, Ticket.service_day == day, Ticket.called_at.is_not(None),
+        Ticket.counter_id.is_not(None)).order_by(Ticket.called_at.desc()).limit(6)).all()
+    return {
+        "office": office.code, "day": day.isoformat(), "services": services, "counters": counters,
+        "recent_calls": [{"code": t.code, "service": t.service.code,
+                          "counter": t.counter.number if t.counter else None,
+                          "called_at": t.called_at.isoformat()} for t in recent],
+    }
+
+
+def office_board(session: Session, office: Office, now: datetime) -> dict:
+    day = office_day(now, office.timezone)
+    current = _current_calls(session, office, day)  # read once for both parts of the board
+    board = _overview(session, office, day, current)
     stats = counter_stats(session, office, now)
     for c in board["counters"]:
         t = current.get(c["id"])

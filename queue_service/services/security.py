@@ -22,6 +22,18 @@ def check_password(stored_hash: str, password: str) -> bool:
         return False
 
 
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def dummy_password_hash() -> str:
+    """A hash of a random password with the current method: checked instead of a real one when the user name
+    is unknown, so that signing in takes the same time whether the user exists or not."""
+    found = _DUMMY_HASHES.get(HASH_METHOD)
+    if found is None:
+        found = _DUMMY_HASHES[HASH_METHOD] = hash_password(secrets.token_urlsafe(24))
+    return found
+
+
 def new_token(prefix: str) -> str:
     """A token such as ``kio_3vQ...``; the prefix tells what it is, the rest is 256 random bits."""
     return f"{prefix}_{secrets.token_urlsafe(32)}"

@@ -2,11 +2,14 @@
 
 Every function takes the session and ``now`` (aware UTC) and returns ``(result, events)``.
 Nothing here commits: the caller commits, then emits the events.
+
+Reason: one subject, the ticket's life (the state machine's use cases and the statements built once for
+them); counter presence is in ``presence.py``, breaks in ``breaks.py``, what screens show in ``board.py``.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, case, func, insert, select, update
@@ -15,46 +18,43 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from queue_service.db import dialect_name
 from queue_service.domain import status as st
 from queue_service.domain.clock import office_day
 from queue_service.domain.codes import ticket_code
 from queue_service.domain.errors import (
+    Conflict,
     InvalidTransition,
     NotFound,
+    PreviousNotStarted,
     QuotaReached,
     ServiceUnavailable,
     ValidationFailed,
 )
 from queue_service.domain.events import Event
 from queue_service.domain.priority import parse_policy, valid_priority
+from queue_service.hooks import FinishHook, QuotaCap, QuotaHold
 from queue_service.models import Counter, Office, Service, Ticket, TicketEvent, TicketSequence
 from queue_service.services.security import ticket_token
 
-#: (session, service, day) -> a cap on today's number of tickets, or None for no cap
-QuotaCap = Callable[[Session, Service, date], "int | None"]
-#: (session, ticket, now, data) -> extra events; runs inside the finishing transaction
-FinishHook = Callable[[Session, Ticket, datetime, dict], "list[Event] | None"]
 
-
-@dataclass
+@dataclass(frozen=True)
 class QueuePolicy:
-    """Office-wide knobs (from the app config)."""
+    """Office-wide knobs (``NO_SHOW_REQUEUES``, ``TRANSFER_POSITION``). What features add to the queue (quota
+    caps, finish hooks) comes from ``queue_service.hooks`` and is passed to the use cases beside it."""
 
     no_show_requeues: int = 1
     transfer_position: str = "issue_time"  # or "end"
-    quota_caps: Sequence[QuotaCap] = ()
-    finish_hooks: Sequence[FinishHook] = field(default_factory=list)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "QueuePolicy":
+        return cls(no_show_requeues=int(config["NO_SHOW_REQUEUES"]), transfer_position=config["TRANSFER_POSITION"])
 
 
 DEFAULT_POLICY = QueuePolicy()
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _dialect(session: Session) -> str:
-    """Which of the statements built once (per dialect) this session needs."""
-    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
-
 
 _EVENT_INSERT = insert(TicketEvent.__table__)
 _TICKET_INSERT = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
@@ -82,6 +82,9 @@ def ticket_payload(ticket: Ticket, *, position: int | None = None) -> dict:
         "issued_at": ticket.issued_at.isoformat(),
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
         "position": position,
+        # the citizen's page tells what happened: sent back after a no-show, moved to another service
+        "requeues": ticket.requeues,
+        "transferred": ticket.origin_service_id is not None and ticket.origin_service_id != ticket.service_id,
     }
 
 
@@ -103,15 +106,19 @@ def queue_changed(office: Office) -> Event:
     return Event(name="queue_changed", office=office.code, payload={"office": office.code})
 
 
-def effective_quota(session: Session, service: Service, day: date,
-                    caps: Iterable[QuotaCap] = ()) -> int | None:
-    """The lowest of the service's own daily quota and every cap (e.g. blanks in stock)."""
+def effective_quota(session: Session, service: Service, day: date, caps: Iterable[QuotaCap] = (), *,
+                    holds: Iterable[QuotaHold] = (), now: datetime | None = None) -> int | None:
+    """The lowest of the service's own daily quota and every cap (e.g. blanks in stock), less the places
+    ``holds`` keep back for citizens who come another way (bookings not checked in yet)."""
     limits = [service.daily_quota] if service.daily_quota is not None else []
     for cap in caps:
         value = cap(session, service, day)
         if value is not None:
             limits.append(max(0, int(value)))
-    return min(limits) if limits else None
+    if not limits:
+        return None
+    held = sum(max(0, int(hold(session, service, day, now))) for hold in holds) if now is not None else 0
+    return max(0, min(limits) - held)
 
 
 def issued_today(session: Session, service: Service, day: date) -> int:
@@ -173,16 +180,19 @@ _BUMP = {"postgresql": _bump_statement(pg_insert), "sqlite": _bump_statement(sql
 
 def _bump(session: Session, office_id: int, series: str, day: date, *, numbered: bool) -> tuple[int, int]:
     """One atomic upsert on the (office, series, day) row: returns (issued, last_number)."""
-    issued, last = session.execute(_BUMP[_dialect(session)], {"office_id": office_id, "series": series, "day": day,
+    issued, last = session.execute(_BUMP[dialect_name(session)], {"office_id": office_id, "series": series, "day": day,
                                           "step": 1 if numbered else 0}).one()
     return issued, last
 
 
 def issue_ticket(session: Session, *, office: Office, service: Service, now: datetime,
                  priority: str | None = None, device_id: int | None = None, actor: str = "kiosk",
-                 policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket, list[Event]]:
+                 quota_caps: Sequence[QuotaCap] = (), quota_holds: Sequence[QuotaHold] = (),
+                 held: bool = False) -> tuple[Ticket, list[Event]]:
     """Number and store a new ticket. The number comes from one upsert on the day's sequence row
-    in the same transaction, so numbers are unique and gapless under any concurrency."""
+    in the same transaction, so numbers are unique and gapless under any concurrency. The quota is the
+    service's own and ``quota_caps``'; ``quota_holds`` keep places back unless the ticket is ``held`` (it
+    comes for one of those places)."""
     if service.office_id != office.id:
         raise NotFound("This service does not belong to this office.")
     if not service.active:
@@ -196,7 +206,7 @@ def issue_ticket(session: Session, *, office: Office, service: Service, now: dat
     priority_series = office.priority_prefix if priority and office.priority_prefix else None
     own_numbers = priority_series is None
     issued, number = _bump(session, office.id, service.prefix, day, numbered=own_numbers)
-    quota = effective_quota(session, service, day, policy.quota_caps)
+    quota = effective_quota(session, service, day, quota_caps, holds=() if held else quota_holds, now=now)
     if quota is not None and issued > quota:
         # the caller rolls back, so the bumped counters are not used: numbering stays gapless
         raise QuotaReached(f"Today's quota for {service.code} ({quota}) has been reached.",
@@ -245,7 +255,7 @@ def _call_statement(dialect: str, ranked: bool):
     waiting RETURNING ticket``; ``ranked``: priority tickets of the ``prefer`` services first."""
     t = Ticket.__table__.c
     pick = select(t.id).where(t.office_id == bindparam("p_office_id"), t.service_day == bindparam("p_day"),
-                              t.status == st.Status.WAITING,
+                              t.status == st.Status.WAITING, t.id != bindparam("p_exclude"),
                               t.service_id.in_(bindparam("p_service_ids", expanding=True)))
     order = [t.queued_at, t.id]
     if ranked:
@@ -262,8 +272,9 @@ def _call_statement(dialect: str, ranked: bool):
 
 
 _CALL = {(d, r): _call_statement(d, r) for d in ("postgresql", "sqlite") for r in (False, True)}
+# a call is a sign of life, and ends the counter's break if it was on one
 _COUNTER_TOUCH = (update(Counter.__table__).where(Counter.__table__.c.id == bindparam("p_id"))
-                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now")))
+                  .values(open_since=bindparam("p_open_since"), last_seen_at=bindparam("p_now"), break_until=None))
 _seq = TicketSequence.__table__.c
 _STREAK_WHERE = ((_seq.office_id == bindparam("p_office_id")) & (_seq.series == bindparam("p_series"))
                  & (_seq.service_day == bindparam("p_day")))
@@ -271,25 +282,61 @@ _STREAK_RESET = update(TicketSequence.__table__).where(_STREAK_WHERE).values(reg
 _STREAK_STEP = update(TicketSequence.__table__).where(_STREAK_WHERE).values(regular_streak=_seq.regular_streak + 1)
 
 
+#: what "call next" may do with the counter's current ticket (``previous``)
+PREVIOUS_ACTIONS = ("no_show", "finish")
+
+
 def call_next(session: Session, *, counter: Counter, now: datetime, actor: str = "",
-              policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket | None, list[Event]]:
+              policy: QueuePolicy = DEFAULT_POLICY, finish_hooks: Sequence[FinishHook] = (),
+              previous: str | None = None, previous_id: int | None = None) -> tuple[Ticket | None, list[Event]]:
     """Call the next waiting ticket for ``counter``, race-free.
 
     One ``UPDATE ... WHERE id = (SELECT ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) AND status = 'waiting'
     RETURNING ticket.*``: two counters pressing at the same instant always get different tickets.
-    The counter's current ticket, if any, is finished first.
+
+    The counter's current ticket, if any, is dealt with first:
+
+    * **serving** (the clerk started it): finished, as "Selesai" would (finish hooks run with the default
+      figures, e.g. one card for a printing service) — a citizen was served, and "next" is how a busy clerk
+      closes a service; ``previous="finish"`` says so explicitly.
+    * **called, never started**: the citizen was not served, so it is never finished (and never takes
+      stock). Without ``previous`` the call is refused with :class:`PreviousNotStarted` (409);
+      ``previous="no_show"`` marks it absent with the requeue rule (:func:`no_show`), and the ticket
+      requeued that way is not the one called next.
+
+    ``previous_id`` (optional) is the ticket the clerk saw: when the counter's current ticket is another one
+    (another tab called meanwhile), nothing happens and :class:`Conflict` (409) says so.
     """
     office = counter.office
     if not counter.active:
         raise InvalidTransition(f"Counter {counter.number} is closed.")
+    if previous is not None and previous not in PREVIOUS_ACTIONS:
+        raise ValidationFailed(f"Field 'previous' must be null or one of: {', '.join(PREVIOUS_ACTIONS)}.",
+                               field="previous")
     # serialise calls of the same counter (two browser tabs): lock its row
     session.execute(_COUNTER_TOUCH, {"p_id": counter.id, "p_open_since": counter.open_since or now, "p_now": now})
     events: list[Event] = []
-    previous = current_ticket(session, counter)
-    if previous is not None:
-        _, finish_events = finish(session, ticket=previous, now=now, actor=actor,
-                                  detail="auto: next ticket called", policy=policy)
-        events.extend(finish_events)
+    previous_ticket = current_ticket(session, counter)
+    exclude = 0
+    if previous_id is not None and (previous_ticket is None or previous_ticket.id != previous_id):
+        now_code = previous_ticket.code if previous_ticket is not None else "none"
+        raise Conflict(f"The counter's current ticket has changed (now {now_code}); nothing was done. "
+                       "Look at the console again and repeat.", current=now_code)
+    if previous_ticket is not None:
+        if previous_ticket.status == st.Status.CALLED and previous != "no_show":
+            raise PreviousNotStarted(
+                f"Ticket {previous_ticket.code} was called but not started, so it was not served: "
+                'send {"previous": "no_show"} to mark it absent (it returns to the queue as the no-show rule '
+                "says) and call the next, or start it first.",
+                ticket=previous_ticket.code, ticket_id=previous_ticket.id, status=str(previous_ticket.status))
+        if previous == "no_show":
+            # a serving ticket is refused here (no-show only from "called"): the clerk meant another state
+            _, more = no_show(session, ticket=previous_ticket, now=now, actor=actor, policy=policy)
+            exclude = previous_ticket.id
+        else:
+            _, more = finish(session, ticket=previous_ticket, now=now, actor=actor,
+                             detail="auto: next ticket called", finish_hooks=finish_hooks)
+        events.extend(more)
 
     services = counter.services
     if not services:
@@ -300,11 +347,12 @@ def call_next(session: Session, *, counter: Counter, now: datetime, actor: str =
     prefer = [s.id for s in services
               if parse_policy(s.priority_policy).prefers_priority(streaks.get(s.prefix, 0))]
     # the ticket comes back from the UPDATE itself (RETURNING its columns), refreshed in the session
-    ticket = session.scalar(_CALL[_dialect(session), bool(prefer)], {
+    ticket = session.scalar(_CALL[dialect_name(session), bool(prefer)], {
         "p_office_id": office.id, "p_day": day, "p_service_ids": [s.id for s in services], "p_prefer": prefer,
-        "p_counter_id": counter.id, "p_now": now}, execution_options={"populate_existing": True})
+        "p_counter_id": counter.id, "p_now": now, "p_exclude": exclude},
+        execution_options={"populate_existing": True})
     if ticket is None:
-        if previous is not None:
+        if previous_ticket is not None:
             events.append(queue_changed(office))
         return None, events
     session.execute(_STREAK_RESET if ticket.priority_group else _STREAK_STEP,
@@ -339,7 +387,7 @@ def start(session: Session, *, ticket: Ticket, now: datetime, actor: str = "") -
 
 
 def finish(session: Session, *, ticket: Ticket, now: datetime, actor: str = "", detail: str = "",
-           data: dict | None = None, policy: QueuePolicy = DEFAULT_POLICY) -> tuple[Ticket, list[Event]]:
+           data: dict | None = None, finish_hooks: Sequence[FinishHook] = ()) -> tuple[Ticket, list[Event]]:
     """Finish a ticket. ``data`` carries what the clerk entered (e.g. cards printed) for the
     finish hooks, which run in the same transaction (stock consumption)."""
     st.check("finish", ticket.status)
@@ -349,7 +397,7 @@ def finish(session: Session, *, ticket: Ticket, now: datetime, actor: str = "", 
         ticket.started_at = ticket.called_at or now
     events = [_event("ticket_finished", ticket)]
     _log(session, ticket, "finish", actor, now, counter_id=ticket.counter_id, detail=detail)
-    for hook in policy.finish_hooks:
+    for hook in finish_hooks:
         events.extend(hook(session, ticket, now, dict(data or {})) or [])
     events.append(queue_changed(ticket.office))
     return ticket, events
@@ -384,6 +432,9 @@ def transfer(session: Session, *, ticket: Ticket, target: Service, now: datetime
         raise NotFound("That service does not belong to this ticket's office.")
     if target.id == ticket.service_id:
         raise InvalidTransition("The ticket is already in that service.")
+    if not target.active:  # as issuing there is refused: nobody would ever call it
+        raise ServiceUnavailable(f"Service {target.code} is not taking tickets now; choose another service.",
+                                 service=target.code)
     counter_id = ticket.counter_id
     source = ticket.service.code
     ticket.service_id = target.id
@@ -410,12 +461,18 @@ def cancel(session: Session, *, ticket: Ticket, now: datetime, actor: str = "") 
 
 def close_day(session: Session, *, office: Office, now: datetime, include_today: bool = False,
               actor: str = "system") -> tuple[int, list[Event]]:
-    """Mark open tickets of earlier office-local days (and today's with ``include_today``) as
-    expired. Tickets are never deleted. Returns how many were closed."""
+    """Mark open tickets of earlier office-local days as expired, and with ``include_today`` today's
+    tickets still waiting. Tickets are never deleted. Returns how many were closed.
+
+    Today's called and serving tickets stay with their clerk: a citizen at the counter when the office
+    closes the queue is still served, the clerk's finish still works (and takes the printed card off the
+    stock). They expire at the next day's rollover if nobody finished them."""
     today = office_day(now, office.timezone)
-    day_cond = Ticket.service_day <= today if include_today else Ticket.service_day < today
-    ids = session.scalars(select(Ticket.id).where(
-        Ticket.office_id == office.id, day_cond, Ticket.status.in_([s.value for s in st.OPEN]))).all()
+    earlier = (Ticket.service_day < today) & Ticket.status.in_([s.value for s in st.OPEN])
+    cond = earlier
+    if include_today:
+        cond = earlier | ((Ticket.service_day == today) & (Ticket.status == st.Status.WAITING.value))
+    ids = session.scalars(select(Ticket.id).where(Ticket.office_id == office.id, cond)).all()
     if ids:
         session.execute(update(Ticket).where(Ticket.id.in_(ids))
                         .values(status=st.Status.EXPIRED, finished_at=now)
@@ -425,64 +482,19 @@ def close_day(session: Session, *, office: Office, now: datetime, include_today:
     return len(ids), ([queue_changed(office)] if ids else [])
 
 
-# --------------------------------------------------------------------------- counters
-
-def counter_seen(session: Session, *, counter: Counter, now: datetime) -> list[Event]:
-    """The counter's console is open (its heartbeat): the counter is open and was seen at ``now``.
-    Returns a ``queue_changed`` when this (re)opened it."""
-    opened = counter.active and counter.open_since is None
-    counter.last_seen_at = now
-    if opened:
-        counter.open_since = now
-    return [queue_changed(counter.office)] if opened else []
-
-
-def close_away_counters(session: Session, *, now: datetime, away_seconds: float) -> list[Event]:
-    """Close every open counter whose console has given no sign of life (heartbeat, call) for
-    ``away_seconds``: the clerk left without "Tutup loket", and wait estimates must stop counting it.
-    Its current ticket, if any, stays as it is. One ``queue_changed`` per office concerned."""
-    from datetime import timedelta
-    limit = now - timedelta(seconds=away_seconds)
-    seen = func.coalesce(Counter.last_seen_at, Counter.open_since)
-    away = session.scalars(select(Counter).where(Counter.open_since.is_not(None), seen < limit)).all()
-    offices: dict[int, Office] = {}
-    for counter in away:
-        counter.open_since = None
-        offices[counter.office_id] = counter.office
-    return [queue_changed(office) for office in offices.values()]
-
-
 # --------------------------------------------------------------------------- queries
 
-def queue_overview(session: Session, office: Office, now: datetime) -> dict:
-    """Waiting counts per service and the current call of every counter (the display's resync)."""
-    day = office_day(now, office.timezone)
-    counts = dict(session.execute(
-        select(Ticket.service_id, func.count(Ticket.id)).where(
-            Ticket.office_id == office.id, Ticket.service_day == day,
-            Ticket.status == st.Status.WAITING).group_by(Ticket.service_id)).all())
-    services = [{
-        "code": s.code, "prefix": s.prefix, "name": {"id": s.name_id, "en": s.name_en},
-        "waiting": counts.get(s.id, 0), "active": s.active,
-    } for s in office.services]
-    current = {t.counter_id: t for t in session.scalars(select(Ticket).where(
-        Ticket.office_id == office.id, Ticket.service_day == day,
-        Ticket.status.in_([st.Status.CALLED, st.Status.SERVING])).order_by(Ticket.called_at))}
-    counters = []
-    for c in office.counters:
-        t = current.get(c.id)
-        counters.append({
-            "id": c.id, "number": c.number, "name": c.name, "active": c.active,
-            "services": [s.code for s in c.services],
-            "current": ({"code": t.code, "service": t.service.code, "status": t.status,
-                         "called_at": t.called_at.isoformat() if t.called_at else None} if t else None),
-        })
-    recent = session.scalars(select(Ticket).where(
-        Ticket.office_id == office.id, Ticket.service_day == day, Ticket.called_at.is_not(None),
-        Ticket.counter_id.is_not(None)).order_by(Ticket.called_at.desc()).limit(6)).all()
-    return {
-        "office": office.code, "day": day.isoformat(), "services": services, "counters": counters,
-        "recent_calls": [{"code": t.code, "service": t.service.code,
-                          "counter": t.counter.number if t.counter else None,
-                          "called_at": t.called_at.isoformat()} for t in recent],
-    }
+def usual_transfers(session: Session, office: Office, now: datetime, days: int = 60) -> dict[str, str]:
+    """Source service code -> the service its tickets were most often transferred to at this office in the
+    last ``days`` (e.g. REKAM -> CETAK): the counter console starts its transfer list there."""
+    from datetime import timedelta
+    rows = session.execute(select(TicketEvent.detail, func.count(TicketEvent.id)).join(
+        Ticket, Ticket.id == TicketEvent.ticket_id).where(
+        Ticket.office_id == office.id, TicketEvent.action == "transfer",
+        TicketEvent.at >= now - timedelta(days=days)).group_by(TicketEvent.detail)).all()
+    best: dict[str, tuple[int, str]] = {}
+    for detail, n in rows:
+        source, sep, target = (detail or "").partition(" -> ")
+        if sep and source and target and n > best.get(source, (0, ""))[0]:
+            best[source] = (n, target)
+    return {source: target for source, (_, target) in best.items()}

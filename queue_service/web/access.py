@@ -8,14 +8,16 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
+from queue_service.clock import now as clock_now
 from queue_service.db import SAFE_METHODS, write_apart
 from queue_service.extensions import db
 from queue_service.models import ApiToken, Device, Office, User
@@ -25,6 +27,9 @@ log = logging.getLogger(__name__)
 
 STAFF_TOKEN_PREFIX = "stf_"
 DEVICE_TOKEN_PREFIXES = ("kio_", "dsp_")
+#: the httponly cookie a paired kiosk or display keeps its device token in (set by the pairing pages)
+DEVICE_COOKIE = "adminduk_device"
+DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 
 
 @dataclass
@@ -39,6 +44,8 @@ class Principal:
     device_kind: str | None = None  # "kiosk" | "display"
     name: str = ""  # user name or device name
     via_token: bool = False
+    #: the personal API token it came with (staff via a token)
+    token_id: int | None = None
     office_ids: frozenset[int] = frozenset()
     _user: User | None = field(default=None, repr=False, compare=False)
     _device: Device | None = field(default=None, repr=False, compare=False)
@@ -81,9 +88,9 @@ ANONYMOUS = Principal("anonymous")
 INVALID = Principal("invalid")
 
 
-def _for_user(user: User, *, via_token: bool = False) -> Principal:
+def _for_user(user: User, *, via_token: bool = False, token_id: int | None = None) -> Principal:
     return Principal("user", user_id=user.id, role=user.role, name=user.username, via_token=via_token,
-                     office_ids=frozenset(o.id for o in user.offices), _user=user)
+                     token_id=token_id, office_ids=frozenset(o.id for o in user.offices), _user=user)
 
 
 def _for_device(device: Device) -> Principal:
@@ -109,8 +116,9 @@ class TokenCache:
     deactivation, re-pairing) empties every cache at once (:func:`_watch_credentials`); one committed by
     another process of the deployment takes effect within the TTL. Unknown tokens are never remembered."""
 
-    def __init__(self, ttl: float, size: int = 4096):
+    def __init__(self, ttl: float, size: int = 4096, clock: Callable[[], float] = time.monotonic):
         self.ttl, self.size = ttl, size
+        self.clock = clock  # seconds, monotonic; tests pass their own to step over the TTL without sleeping
         self._entries: dict[str, tuple[float, int, Principal]] = {}
 
     def get(self, digest: str) -> Principal | None:
@@ -118,7 +126,7 @@ class TokenCache:
         if hit is None:
             return None
         expires, generation, p = hit
-        if generation != _generation[0] or expires < time.monotonic():
+        if generation != _generation[0] or expires < self.clock():
             self._entries.pop(digest, None)
             return None
         return replace(p)  # a fresh object per request: its ORM rows load in that request's session
@@ -128,39 +136,71 @@ class TokenCache:
             return
         if len(self._entries) >= self.size:
             self._entries.clear()
-        self._entries[digest] = (time.monotonic() + self.ttl, _generation[0], replace(p, _user=None, _device=None))
+        self._entries[digest] = (self.clock() + self.ttl, _generation[0], replace(p, _user=None, _device=None))
 
 
 #: bumped after any commit that changed a user, an API token or a device (every TokenCache starts over)
 _generation = [0]
-_CREDENTIALS = {User: ("username", "role", "active", "offices"), ApiToken: ("token_hash", "revoked_at", "user_id"),
+_CREDENTIALS = {User: ("username", "role", "active", "offices", "password_hash", "session_version"),
+                ApiToken: ("token_hash", "revoked_at", "user_id"),
                 Device: ("token_hash", "revoked_at", "kind", "name", "office_id")}
+#: changes that end the open Socket.IO connections of that principal (realtime.principal_room kind, attributes);
+#: a renamed device or user keeps its connections
+_ENDS_CONNECTIONS = {User: (("user", ("role", "active", "offices")), ("session", ("session_version", "password_hash"))),
+                     ApiToken: (("token", ("token_hash", "revoked_at", "user_id")),),
+                     Device: (("device", ("token_hash", "revoked_at", "kind", "office_id")),)}
+
+
+def forget_resolved_tokens() -> None:
+    """Every process-local TokenCache starts over (called at a commit that changed credentials, and when
+    another process says it revoked something)."""
+    _generation[0] += 1
+
+
+def _changed(obj, attrs) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[a].history.has_changes() for a in attrs)
 
 
 @event.listens_for(Session, "before_flush")
 def _watch_credentials(session, _flush_context, _instances) -> None:
-    if session.info.get("credentials_changed"):
-        return
+    """Note which credentials this transaction changes: resolved tokens are forgotten at its commit, and
+    the open connections of a revoked device, token or user are ended (``_forget_credentials``)."""
+    rooms: set[str] = session.info.setdefault("ended_connections", set())
     for obj in (*session.new, *session.deleted):
         if type(obj) in _CREDENTIALS:
             session.info["credentials_changed"] = True
-            return
+            if obj in session.deleted and obj.id is not None:
+                rooms.update(_room(kind, obj.id) for kind, _attrs in _ENDS_CONNECTIONS[type(obj)][:1])
     for obj in session.dirty:
         attrs = _CREDENTIALS.get(type(obj))
-        if attrs and any(inspect(obj).attrs[a].history.has_changes() for a in attrs):
-            session.info["credentials_changed"] = True
-            return
+        if not attrs or not _changed(obj, attrs):
+            continue
+        session.info["credentials_changed"] = True
+        for kind, ending in _ENDS_CONNECTIONS[type(obj)]:
+            if _changed(obj, ending):
+                rooms.add(_room(kind, obj.id))
+
+
+def _room(kind: str, ident: int) -> str:
+    from queue_service.realtime import principal_room
+    return principal_room(kind, ident)
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_credentials(session) -> None:
     if session.info.pop("credentials_changed", False):
-        _generation[0] += 1
+        forget_resolved_tokens()
+    rooms = session.info.pop("ended_connections", None)
+    if rooms:
+        from queue_service import realtime
+        realtime.disconnect(rooms)
 
 
 @event.listens_for(Session, "after_rollback")
 def _keep_credentials(session) -> None:
     session.info.pop("credentials_changed", None)
+    session.info.pop("ended_connections", None)
 
 
 def _token_cache() -> TokenCache:
@@ -184,7 +224,7 @@ def principal_from_token(token: str, *, touch: bool = True) -> Principal | None:
 
 
 def _resolve(token: str, digest: str, touch: bool) -> Principal | None:
-    now = datetime.now(timezone.utc)
+    now = clock_now()
     # the prefix says which table holds it (services.security.new_token): staff tokens skip the device lookup
     if not token.startswith(STAFF_TOKEN_PREFIX):
         device = db.session.scalar(select(Device).where(Device.token_hash == digest, Device.revoked_at.is_(None)))
@@ -197,7 +237,7 @@ def _resolve(token: str, digest: str, touch: bool) -> Principal | None:
     if api is not None and api.user.active:
         if touch and (api.last_used_at is None or (now - api.last_used_at).total_seconds() > 300):
             _touch(api, now)
-        return _for_user(api.user, via_token=True)
+        return _for_user(api.user, via_token=True, token_id=api.id)
     return None
 
 
@@ -227,8 +267,8 @@ def principal() -> Principal:
     token = bearer_token()
     if token is not None:
         result = principal_from_token(token) or INVALID
-    elif request.cookies.get("adminduk_device"):
-        result = principal_from_token(request.cookies["adminduk_device"], touch=False) or ANONYMOUS
+    elif request.cookies.get(DEVICE_COOKIE):
+        result = principal_from_token(request.cookies[DEVICE_COOKIE], touch=False) or ANONYMOUS
         if current_user.is_authenticated:  # staff logged in on a paired device: staff wins
             result = _user_principal(current_user)
     elif current_user.is_authenticated:
@@ -292,6 +332,22 @@ def ensure_office(office: Office | int) -> None:
     """403 unless the current principal belongs to ``office`` (admins belong everywhere)."""
     if not principal().can_access(office):
         abort(403, description="You do not have access to this office.")
+
+
+def accessible_office(code: str) -> Office:
+    """The office with ``code`` (404) that the current principal belongs to (403)."""
+    office = office_or_404(code)
+    ensure_office(office)
+    return office
+
+
+def set_device_cookie(response, token: str):
+    """Pair this browser: keep the device token in the httponly cookie (``Secure`` over HTTPS, or whenever
+    ``SESSION_COOKIE_SECURE`` says the deployment is behind HTTPS). Both pairing pages (kiosk, display)."""
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+    response.set_cookie(DEVICE_COOKIE, token, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=secure, path="/")
+    return response
 
 
 def accessible_offices() -> list[Office]:

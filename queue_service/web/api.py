@@ -5,29 +5,20 @@ from flask import Blueprint, abort, current_app, jsonify
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from queue_service.domain.urls import status_url
+from queue_service import hooks
+from queue_service.clock import now
+from queue_service.domain.priority import PRIORITY_GROUPS
 from queue_service.extensions import db
 from queue_service.models import Counter, Service, Ticket
+from queue_service.services import board
 from queue_service.services import tickets as svc
-from queue_service.web.access import ensure_office, office_or_404, principal, require
-from queue_service.web.helpers import commit_and_emit, field, json_body, now, public_base, queue_policy
+from queue_service.web.access import accessible_office, ensure_office, principal, require
+from queue_service.web.helpers import commit_and_emit, field, json_body, queue_policy
+from queue_service.web.serializers import ticket_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 ID = "int(max=2147483647)"
-PRIORITIES = (None, "lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana")
-
-
-def ticket_json(ticket: Ticket, *, with_token: bool = False, position: int | None | bool = False) -> dict:
-    """``position``: pass it when already known (e.g. from the ticket_issued event) to skip the count."""
-    if position is False:
-        position = svc.position_of(db.session, ticket)
-    data = svc.ticket_payload(ticket, position=position)
-    data["status_url"] = status_url(public_base(), ticket.token)
-    data["office"] = ticket.office.code
-    if with_token:
-        data["token"] = ticket.token
-    return data
 
 
 _SERVICE_BY_CODE = select(Service).where(Service.office_id == bindparam("office_id"), Service.code == bindparam("code"))
@@ -40,22 +31,32 @@ def _service(office, code) -> Service:
     return service
 
 
-@bp.post("/offices/<office_code>/tickets")
-@require(roles=("clerk", "manager"), devices=("kiosk",))
-def issue_ticket(office_code: str):
-    office = office_or_404(office_code)
-    ensure_office(office)
+def issue_request(office_code: str) -> hooks.IssueRequest:
+    """A ticket request, validated once for everyone who issues (staff, kiosks, other devices)."""
+    office = accessible_office(office_code)
     data = json_body()
     code = field(data, "service", str, max_length=32)
     priority = field(data, "priority", str, required=False, nullable=True, max_length=20)
-    if priority not in PRIORITIES:
-        abort(400, description="Field 'priority' must be null or one of: lansia, disabilitas, ibu_hamil, "
-                               "anak, korban_bencana.")
-    service = _service(office, code)
+    if priority is not None and priority not in PRIORITY_GROUPS:
+        abort(400, description=f"Field 'priority' must be null or one of: {', '.join(PRIORITY_GROUPS)}.")
+    return hooks.IssueRequest(office=office, service=_service(office, code), priority=priority, data=data)
+
+
+@bp.post("/offices/<office_code>/tickets")
+@require(roles=("clerk", "manager"), devices=("kiosk",))
+def issue_ticket(office_code: str):
+    """Staff issue here; a device whose kind has an issue view (``hooks.device_issue``: the kiosk's rules and
+    print job) is answered by that view, with the request validated here first."""
     p = principal()
+    device_view = hooks.current().device_issue.get(p.device_kind) if p.kind == "device" else None
+    req = issue_request(office_code)
+    if device_view is not None:
+        return device_view(req)
+    registered = hooks.current()
     ticket, events = svc.issue_ticket(
-        db.session, office=office, service=service, now=now(), priority=priority,
-        device_id=p.device.id if p.device else None, actor=p.actor, policy=queue_policy())
+        db.session, office=req.office, service=req.service, now=now(), priority=req.priority,
+        device_id=p.device.id if p.device else None, actor=p.actor,
+        quota_caps=registered.quota_caps, quota_holds=registered.quota_holds)
     issued = next((e.payload for e in events if e.name == "ticket_issued"), {})
     body = ticket_json(ticket, with_token=True,  # before the commit: no reload, no second transaction
                        position=issued.get("position", False))  # counted once, by svc.issue_ticket
@@ -85,8 +86,15 @@ def call_next(counter_id: int):
     if counter is None:
         abort(404, description=f"Counter {counter_id} does not exist.")
     ensure_office(counter.office_id)
+    data = json_body(required=False)
+    previous = field(data, "previous", str, required=False, nullable=True, max_length=20)
+    if previous not in (None, *svc.PREVIOUS_ACTIONS):
+        abort(400, description="Field 'previous' must be null, \"no_show\" (the called ticket did not come) "
+                               "or \"finish\" (the ticket being served is done).")
+    previous_id = field(data, "previous_id", int, required=False, nullable=True, minimum=1, maximum=2**31 - 1)
     ticket, events = svc.call_next(db.session, counter=counter, now=now(), actor=principal().actor,
-                                   policy=queue_policy())
+                                   policy=queue_policy(), finish_hooks=hooks.current().finish_hooks,
+                                   previous=previous, previous_id=previous_id)
     body = ticket_json(ticket) if ticket is not None else None  # before the commit (see issue_ticket)
     commit_and_emit(events)
     if body is None:
@@ -132,7 +140,7 @@ def finish(ticket_id: int):
     if "spoiled_reason" in data:
         extra["spoiled_reason"] = field(data, "spoiled_reason", str, max_length=200)
     return _command(ticket_id, lambda t: svc.finish(db.session, ticket=t, now=now(), actor=principal().actor,
-                                                    data=extra, policy=queue_policy()))
+                                                    data=extra, finish_hooks=hooks.current().finish_hooks))
 
 
 @bp.post(f"/tickets/<{ID}:ticket_id>/no-show")
@@ -164,9 +172,7 @@ def transfer(ticket_id: int):
 @bp.get("/offices/<office_code>/queue")
 @require(roles=("clerk", "manager"), devices=("kiosk", "display"))
 def queue(office_code: str):
-    office = office_or_404(office_code)
-    ensure_office(office)
-    return jsonify(svc.queue_overview(db.session, office, now()))
+    return jsonify(board.queue_overview(db.session, accessible_office(office_code), now()))
 
 
 @bp.get("/openapi.json")

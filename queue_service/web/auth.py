@@ -5,10 +5,21 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    has_app_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import delete, func, select
 from wtforms import PasswordField, StringField
@@ -16,7 +27,7 @@ from wtforms.validators import DataRequired, Length
 
 from queue_service.extensions import db, login
 from queue_service.models import LoginFailure, User
-from queue_service.services.security import check_password
+from queue_service.services.security import check_password, dummy_password_hash
 
 bp = Blueprint("auth", __name__)
 
@@ -29,33 +40,57 @@ class LoginForm(FlaskForm):
 
 
 class LoginThrottle:
-    """At most ``limit`` failed sign-ins per (address, username) in ``window`` seconds.
+    """At most ``limit`` failed sign-ins per (address, user name), and ``account_limit`` per user name from
+    any address, in ``window`` seconds.
 
-    Failures are rows in ``login_failure`` (the key hashed), so every process of a deployment counts the same
-    attempts: an attacker does not get ``limit`` tries per process behind the load balancer."""
+    The second cap stops a guesser who rotates addresses (a botnet, IPv6 addresses by the million) from
+    getting ``limit`` tries per address against one account; it is higher than the first so that a clerk who
+    mistypes is blocked at her own PC before her account is. Failures are rows in ``login_failure`` (the key
+    hashed), so every process of a deployment counts the same attempts: an attacker does not get ``limit``
+    tries per process behind the load balancer. Settings: ``LOGIN_FAILURES_PER_ADDRESS``,
+    ``LOGIN_FAILURES_PER_ACCOUNT``, ``LOGIN_FAILURE_WINDOW_SECONDS``."""
 
-    def __init__(self, limit: int = 5, window: float = 300.0):
-        self.limit, self.window = limit, window
+    def __init__(self, limit: int = 5, window: float = 300.0, account_limit: int = 20):
+        self.limit, self.window, self.account_limit = limit, window, account_limit
+
+    def _settings(self) -> tuple[int, float, int]:
+        config = current_app.config if has_app_context() else {}
+        return (int(config.get("LOGIN_FAILURES_PER_ADDRESS", self.limit)),
+                float(config.get("LOGIN_FAILURE_WINDOW_SECONDS", self.window)),
+                int(config.get("LOGIN_FAILURES_PER_ACCOUNT", self.account_limit)))
 
     @staticmethod
     def digest(key: tuple[str, str]) -> str:
         return hashlib.sha256("\n".join(key).encode()).hexdigest()
 
-    def blocked(self, key: tuple[str, str]) -> bool:
-        since = datetime.now(timezone.utc) - timedelta(seconds=self.window)
-        count = db.session.scalar(select(func.count(LoginFailure.id)).where(
+    @staticmethod
+    def account_key(key: tuple[str, str]) -> tuple[str, str]:
+        """The per-account key of ``(address, user name)``: the user name from any address."""
+        return ("*", key[1])
+
+    def _count(self, key: tuple[str, str], window: float) -> int:
+        since = datetime.now(timezone.utc) - timedelta(seconds=window)
+        return db.session.scalar(select(func.count(LoginFailure.id)).where(
             LoginFailure.key == self.digest(key), LoginFailure.at > since))
-        return count >= self.limit
+
+    def blocked(self, key: tuple[str, str]) -> bool:
+        limit, window, account_limit = self._settings()
+        return (self._count(key, window) >= limit
+                or self._count(self.account_key(key), window) >= account_limit)
 
     def failed(self, key: tuple[str, str]) -> None:
-        """Record a failure now, in a transaction of its own (the sign-in page changes nothing else)."""
+        """Record a failure now (for the address and for the account), in a transaction of its own (the
+        sign-in page changes nothing else)."""
+        _limit, window, _account = self._settings()
         now = datetime.now(timezone.utc)
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at <= now - timedelta(seconds=self.window)))
-        db.session.add(LoginFailure(key=self.digest(key), at=now))
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at <= now - timedelta(seconds=window)))
+        db.session.add_all([LoginFailure(key=self.digest(key), at=now),
+                            LoginFailure(key=self.digest(self.account_key(key)), at=now)])
         db.session.commit()
 
     def reset(self, key: tuple[str, str]) -> None:
-        """Forget the failures of ``key`` (a successful sign-in); committed with the caller's transaction."""
+        """Forget the failures of ``key`` (a successful sign-in from that address); committed with the
+        caller's transaction. The account's count from other addresses stays until the window passes."""
         db.session.execute(delete(LoginFailure).where(LoginFailure.key == self.digest(key)))
 
 
@@ -64,11 +99,17 @@ throttle = LoginThrottle()
 
 @login.user_loader
 def load_user(user_id: str):
+    """The session's user, if the session is still valid: it stores ``"<id>:<session_version>"``, and
+    logout, a password change or deactivation bump the version, which ends every session of that user (a
+    cookie copied before that is refused)."""
+    raw_id, sep, version = (user_id or "").partition(":")
     try:
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, int(raw_id)) if sep and raw_id.isdigit() and len(raw_id) < 11 else None
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or version != str(user.session_version or 0):
+        return None
+    return user
 
 
 def safe_next(target: str | None) -> str | None:
@@ -97,7 +138,9 @@ def login_page():
             error = _("Terlalu banyak percobaan gagal. Mohon tunggu beberapa menit lalu coba lagi.")
             return render_template("auth/login.html", form=form, error=error), 429
         user = db.session.scalar(select(User).where(func.lower(User.username) == username))
-        if user is not None and user.active and check_password(user.password_hash, form.password.data):
+        # always hash once: an unknown or inactive name takes as long as a known one (no user-name oracle)
+        stored = user.password_hash if user is not None and user.active else dummy_password_hash()
+        if check_password(stored, form.password.data) and user is not None and user.active:
             throttle.reset(key)
             db.session.commit()
             session.clear()
@@ -115,7 +158,11 @@ def login_page():
 @bp.post("/logout")
 @login_required
 def logout():
+    user = db.session.get(User, current_user.id)
     logout_user()
+    if user is not None:  # every session of this user ends, a copied cookie included
+        user.end_sessions()
+        db.session.commit()
     session.clear()
     flash(_("Anda telah keluar."))
     return redirect(url_for("auth.login_page"))

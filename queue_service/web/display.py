@@ -1,5 +1,7 @@
-"""The waiting-room display (a 1920x1080 TV): now calling, the last calls, waiting counts, the clock and
-the office's information text; announces each call (chime + Indonesian speech in the browser).
+"""The waiting-room display (a 1920x1080 or 1280x720 TV): now calling, the last calls, waiting counts, the clock
+and the office's information text; announces each call in Indonesian by joining recorded clips in the browser
+(the office's own recordings, else the shipped espeak-ng clips; see ``web/voice.py``), or with the browser's id-ID
+voice where one exists and the office prefers it.
 
 A TV is paired once: ``/display/<office>/pair?token=<display token>`` stores the token in the httponly
 ``adminduk_device`` cookie and redirects to the screen, so the token never stays in the address bar. Staff
@@ -12,16 +14,22 @@ import re
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from queue_service.clock import now
 from queue_service.domain.clock import zone_abbreviation
 from queue_service.extensions import db
 from queue_service.services.board import office_board
-from queue_service.web.access import ensure_office, office_or_404, principal, principal_from_token, require
-from queue_service.web.helpers import now
+from queue_service.web.access import (
+    accessible_office,
+    office_or_404,
+    principal,
+    principal_from_token,
+    require,
+    set_device_cookie,
+)
+from queue_service.web.voice import display_voice
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 
-COOKIE = "adminduk_device"
-COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -40,8 +48,7 @@ def display_filter(device=None) -> dict:
 @bp.get("/<office_code>")
 @require(roles=("clerk", "manager"), devices=("display",))
 def screen(office_code: str):
-    office = office_or_404(office_code)
-    ensure_office(office)
+    office = accessible_office(office_code)
     p = principal()
     board = office_board(db.session, office, now())
     config = {
@@ -51,6 +58,7 @@ def screen(office_code: str):
         "board": board,
         "queue_url": url_for("api.queue", office_code=office.code),
         "chime": url_for("static", filename="sounds/chime.wav"),
+        "voice": display_voice(office),
     }
     return render_template("display/screen.html", office=office, config=config)
 
@@ -67,7 +75,5 @@ def pair(office_code: str):
     if device is None or device.office_id != office.id:
         abort(403, description=_("Token layar tidak dikenal, dicabut, atau milik kantor lain."))
     args = {k: request.args[k] for k in ("services", "counters") if request.args.get(k)}
-    response = make_response(redirect(url_for("display.screen", office_code=office.code, **args)))
-    response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=request.is_secure, path="/")
-    return response
+    return set_device_cookie(make_response(redirect(url_for("display.screen", office_code=office.code, **args))),
+                             token)

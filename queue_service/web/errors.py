@@ -54,7 +54,14 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException):
         status = exc.code or 500
         if wants_json():
-            return api_error(status, CODES.get(status, "error"), exc.description or exc.name)
+            response, status = api_error(status, CODES.get(status, "error"), exc.description or exc.name)
+            if status == 401:  # RFC 6750: how to authenticate, and whether the token sent was the problem
+                from queue_service.web.access import bearer_token
+                challenge = 'Bearer realm="adminduk"'
+                if bearer_token() is not None:
+                    challenge += ', error="invalid_token"'
+                response.headers["WWW-Authenticate"] = challenge
+            return response, status
         titles = {
             400: _("Permintaan tidak dapat dipahami"), 401: _("Silakan masuk"),
             403: _("Akses ditolak"), 404: _("Halaman tidak ditemukan"), 405: _("Tidak diizinkan"),

@@ -1,23 +1,18 @@
-"""Small helpers shared by the views: the request's clock, the queue policy, JSON input,
-and "commit, then emit"."""
+"""Small helpers shared by the views: the queue policy, JSON input, and "commit, then emit". (The request's
+clock is ``queue_service.clock.now``; what features add is ``queue_service.hooks.current()``.)"""
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 from flask import abort, current_app, request
 
 from queue_service import realtime
+from queue_service.domain.text import has_control_characters
 from queue_service.extensions import db
+from queue_service.services.tickets import QueuePolicy
 
 
-def now() -> datetime:
-    """The request's clock. Tests may set ``app.config["CLOCK"]`` to an object with ``now()``."""
-    clock = current_app.config.get("CLOCK")
-    return clock.now() if clock is not None else datetime.now(timezone.utc)
-
-
-def queue_policy():
-    return current_app.extensions["adminduk"]["policy"]
+def queue_policy() -> QueuePolicy:
+    """The office-wide queue knobs of this app (``NO_SHOW_REQUEUES``, ``TRANSFER_POSITION``)."""
+    return QueuePolicy.from_config(current_app.config)
 
 
 def commit_and_emit(events) -> None:
@@ -40,9 +35,16 @@ def json_body(required: bool = True) -> dict:
     return data
 
 
+#: the database's INTEGER range (PostgreSQL int4): a bigger number in a body or a query is a 400, never a 500
+INT_MIN, INT_MAX = -2_147_483_648, 2_147_483_647
+
+
 def field(data: dict, name: str, kind, *, required: bool = True, nullable: bool = False, default=None,
-          max_length: int | None = None, minimum: int | None = None, maximum: int | None = None):
-    """One validated field of a JSON body."""
+          max_length: int | None = None, minimum: int | None = None, maximum: int | None = None,
+          multiline: bool = False):
+    """One validated field of a JSON body. Text never carries control characters (``multiline``: line feeds
+    and tabs allowed); whole numbers stay inside the database's INTEGER range unless narrower bounds are
+    given."""
     if name not in data:
         if required:
             abort(400, description=f"Field '{name}' is required.")
@@ -59,11 +61,29 @@ def field(data: dict, name: str, kind, *, required: bool = True, nullable: bool 
         value = value.strip()
         if max_length is not None and len(value) > max_length:
             abort(400, description=f"Field '{name}' is longer than {max_length} characters.")
+        if has_control_characters(value.replace("\r\n", "\n") if multiline else value, multiline=multiline):
+            abort(400, description=f"Field '{name}' may not contain control characters (line breaks, tabs, ESC...).")
     if kind is int:
-        if minimum is not None and value < minimum:
-            abort(400, description=f"Field '{name}' must be at least {minimum}.")
-        if maximum is not None and value > maximum:
-            abort(400, description=f"Field '{name}' must be at most {maximum}.")
+        low = INT_MIN if minimum is None else minimum
+        high = INT_MAX if maximum is None else maximum
+        if value < low:
+            abort(400, description=f"Field '{name}' must be at least {low}.")
+        if value > high:
+            abort(400, description=f"Field '{name}' must be at most {high}.")
+    return value
+
+
+def query_int(name: str, default: int, *, minimum: int = 1, maximum: int = INT_MAX) -> int:
+    """A whole number from the query string (``?page=2``), or a 400 saying what is wrong."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400, description=f"Parameter '{name}' must be a whole number.")
+    if not minimum <= value <= maximum:
+        abort(400, description=f"Parameter '{name}' must be a whole number from {minimum} to {maximum}.")
     return value
 
 

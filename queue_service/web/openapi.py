@@ -1,6 +1,6 @@
 """The OpenAPI 3 document served at ``/api/v1/openapi.json``.
 
-Core paths are described here; feature packages add theirs with :func:`register_paths` from
+Core paths are described here; feature packages add theirs with ``hooks.register_openapi`` from
 their ``init_app`` so that one document covers every endpoint.
 """
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Flask
 
 import queue_service
+from queue_service import hooks
+from queue_service.domain.priority import PRIORITY_GROUPS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -57,8 +59,7 @@ CORE_PATHS = {
             "type": "object", "required": ["service"], "additionalProperties": True,
             "properties": {
                 "service": {"type": "string", "maxLength": 32},
-                "priority": {"type": ["string", "null"],
-                             "enum": [None, "lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana"]},
+                "priority": {"type": ["string", "null"], "enum": [None, *PRIORITY_GROUPS]},
             }}}}},
         "responses": {"201": _resp("The new ticket", {"allOf": [TICKET, {"type": "object", "properties": {
             "token": {"type": "string"}}}]}), **errors(400, 401, 403, 404, 409, 413, 415)},
@@ -70,9 +71,20 @@ CORE_PATHS = {
     }},
     "/api/v1/counters/{counter_id}/call-next": {"post": {
         "summary": "Call the next waiting ticket for a counter", "security": SECURED,
+        "description": (
+            "The counter's current ticket is dealt with first. Being served: it is finished (as /finish would, "
+            "with the default figures). Called but never started: the citizen was not served, so the call is "
+            "refused with 409 previous_not_started (details: ticket, ticket_id) unless previous is "
+            "\"no_show\": then it is marked absent with the no-show rule (requeued once, then no_show) and "
+            "is not the ticket called next. previous_id, if given, must be the counter's current ticket "
+            "(else 409 conflict, nothing done)."),
         "parameters": [id_param("counter_id")],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "previous": {"type": ["string", "null"], "enum": ["no_show", "finish", None]},
+                "previous_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2147483647}}}}}},
         "responses": {"200": _resp("The called ticket", TICKET), "204": {"description": "Nobody is waiting"},
-                      **errors(401, 403, 404, 409)},
+                      **errors(400, 401, 403, 404, 409, 415)},
     }},
     "/api/v1/tickets/{ticket_id}/recall": _ticket_command("Announce the called ticket again"),
     "/api/v1/tickets/{ticket_id}/start": _ticket_command("Start serving the called ticket"),
@@ -117,13 +129,6 @@ COMPONENTS = {
 }
 
 
-def register_paths(app: Flask, paths: dict, schemas: dict | None = None) -> None:
-    """Called by feature packages to add their endpoints to the document."""
-    state = app.extensions["adminduk"]
-    state["openapi_paths"].update(paths)
-    state.setdefault("openapi_schemas", {}).update(schemas or {})
-
-
 #: every POST without a bearer token is CSRF-checked first (csrf_failed), whatever else it documents
 CSRF_FAILED = _resp("Bad input, or no bearer token and no valid X-CSRFToken (error 'csrf_failed')", ERROR)
 
@@ -138,13 +143,13 @@ def _with_csrf_answer(paths: dict) -> dict:
 
 
 def document(app: Flask) -> dict:
-    state = app.extensions["adminduk"]
-    components = {**COMPONENTS, "schemas": {**COMPONENTS["schemas"], **state.get("openapi_schemas", {})}}
+    registered = hooks.of(app)
+    components = {**COMPONENTS, "schemas": {**COMPONENTS["schemas"], **registered.openapi_schemas}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "adminduk-queue API", "version": queue_service.__version__,
                  "description": "Queue and blank-stock API of adminduk-queue. Errors are JSON "
                                 "{\"error\": code, \"message\": text}."},
-        "paths": _with_csrf_answer({**CORE_PATHS, **state["openapi_paths"]}),
+        "paths": _with_csrf_answer({**CORE_PATHS, **registered.openapi_paths}),
         "components": components,
     }

@@ -1,8 +1,9 @@
 """The start page: where each kind of user goes next."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
+from queue_service import hooks
 from queue_service.web.access import accessible_offices, principal
 
 bp = Blueprint("pages", __name__)
@@ -10,12 +11,11 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def index():
+    """The core's tiles, then each feature's (``hooks.nav_links``) that this person's role may open."""
     p = principal()
     offices = accessible_offices() if p.kind == "user" else []
-    links = {name: name in current_app.view_functions for name in (
-        "counter.console", "display.screen", "kiosk.kiosk_page", "manager.dashboard", "admin.index",
-        "printers.index")}
-    return render_template("index.html", principal=p, offices=offices, links=links)
+    tiles = [link for link in hooks.current().nav_links if p.is_admin or p.role in link.roles]
+    return render_template("index.html", principal=p, offices=offices, tiles=tiles)
 
 
 @bp.get("/favicon.ico")

@@ -6,23 +6,51 @@ people ahead and the estimated wait (P10-P90), and once called the counter to go
 """
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from queue_service import hooks
+from queue_service.db import is_lock_error, write_apart
 from queue_service.domain.clock import local_time, zone_abbreviation
+from queue_service.clock import now
 from queue_service.extensions import db
 from queue_service.models import Ticket
 from queue_service.services.tickets import position_of, ticket_payload
-from queue_service.services.waits import estimate_ticket
-from queue_service.web.helpers import now
+from queue_service.services.waits import due_for_record, estimate_ticket_full, record_estimates
 
 bp = Blueprint("status", __name__)
+log = logging.getLogger(__name__)
+
+
+def _record_shown(ticket: Ticket, shown, at) -> None:
+    """Keep what the page showed in the record (at most once per ticket in ``RECORD_INTERVAL_S``: a page
+    reloaded every few seconds does not write each time). The page reads in a deferred transaction on SQLite,
+    so the record is written in a short transaction of its own; a busy database only skips it."""
+    if not due_for_record(db.session, [ticket.id], at, "status"):
+        return
+    entry = [(ticket.id, ticket.service_id, shown)]
+    office_id = ticket.office_id
+    try:
+        write_apart(db.engine, lambda session: record_estimates(session, office_id, entry, at, "status"))
+    except OperationalError as exc:
+        if not is_lock_error(exc):
+            raise
+        log.info("wait estimate of ticket %s not recorded: database busy", ticket.id)
 
 
 def status_view(ticket: Ticket) -> dict:
     """The page's data (also its script's initial state)."""
     data = ticket_payload(ticket, position=position_of(db.session, ticket))
-    data["estimate"] = estimate_ticket(db.session, ticket, now()) if ticket.status == "waiting" else None
+    data["estimate"] = None
+    if ticket.status == "waiting":
+        at = now()
+        shown = estimate_ticket_full(db.session, ticket, at, arrivals=hooks.current().queue_arrivals)
+        if shown is not None:
+            data["estimate"] = shown.as_dict()
+            _record_shown(ticket, shown, at)
     tz = ticket.office.timezone
     data["issued_local"] = f"{local_time(ticket.issued_at, tz):%H:%M} {zone_abbreviation(tz)}"
     data["office_name"] = ticket.office.name

@@ -2,7 +2,7 @@
 device token page shows its QR code under the real CSP; a phone-width page does not scroll sideways."""
 from __future__ import annotations
 
-from tests.plugins.browser import assert_accessible, save_artifact
+from tests.plugins.browser import wait_js, assert_accessible, save_artifact
 
 
 def test_admin_pages_in_chromium(live_server, page, a11y_page):
@@ -45,7 +45,7 @@ def test_admin_pages_in_chromium(live_server, page, a11y_page):
     token = q.input_value("#device-token")
     assert token.startswith("dsp_")
     assert q.input_value("#pairing-url").endswith(f"/display/BKS/pair?token={token}")
-    q.wait_for_function("() => { const i = document.querySelector('.qr img'); return i.complete && i.naturalWidth > 0; }")
+    wait_js(q, "() => { const i = document.querySelector('.qr img'); return i.complete && i.naturalWidth > 0; }")
     overflow = q.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the token page scrolls sideways on a phone by {overflow}px"
     save_artifact(q, "admin-device-token-phone")

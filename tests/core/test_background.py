@@ -1,7 +1,6 @@
 """Background jobs: leases keep a job to one process at a time; the rollover job closes old days."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from queue_service.extensions import db
 from queue_service.models import Office, Ticket
 from queue_service.services import tickets as svc
 from tests.conftest import MONDAY_0800_WIB, seed
+from tests.plugins.threads import run_threads
 
 
 def test_lease_goes_to_one_holder_until_it_expires(any_app):
@@ -25,20 +25,17 @@ def test_lease_goes_to_one_holder_until_it_expires(any_app):
 
 
 def test_concurrent_holders_never_both_win(any_app):
-    wins = []
-
     def contend(i):
         with any_app.app_context():
-            if background.acquire_lease(db.session, "print_jobs", MONDAY_0800_WIB, 60, holder=f"p{i}"):
-                wins.append(i)
-            db.session.remove()
+            try:
+                return background.acquire_lease(db.session, "print_jobs", MONDAY_0800_WIB, 60, holder=f"p{i}")
+            finally:
+                db.session.remove()
 
-    threads = [threading.Thread(target=contend, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert len(wins) == 1
+    # a contender that raised is a failure of the test, not a contender that "did not win"
+    won = run_threads(8, contend, timeout=30)
+    assert all(isinstance(w, bool) for w in won), won
+    assert won.count(True) == 1, won
 
 
 def test_rollover_job_expires_yesterdays_open_tickets_once(app):

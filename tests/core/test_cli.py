@@ -106,27 +106,32 @@ def test_environment_overrides(monkeypatch, tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SECRET_KEY"] == "from-env"
     assert app.config["PUBLIC_URL"] == "https://antrean.bekasikab.go.id"
-    assert app.extensions["adminduk"]["policy"].no_show_requeues == 2
+    assert app.config["NO_SHOW_REQUEUES"] == 2
 
 
 def test_backup_while_serving_and_restore(app, runner, demo, api, tmp_path):
     import threading
 
+    from tests.plugins.threads import ThreadGroup
+
     stop = threading.Event()
+    answers = []
 
     def keep_issuing():  # the office keeps working during the backup
         while not stop.is_set():
-            api.post("/api/v1/offices/BKS/tickets", {"service": "KK"}, token=api.tokens["petugas1"])
+            answers.append(api.post("/api/v1/offices/BKS/tickets", {"service": "KK"},
+                                    token=api.tokens["petugas1"]).status_code)
 
-    worker = threading.Thread(target=keep_issuing)
-    worker.start()
+    worker = ThreadGroup("issuing")
+    worker.start(keep_issuing)
     try:
         target = tmp_path / "copy.sqlite3"
         r = run(runner, "backup", str(target))
         assert r.exit_code == 0 and target.exists(), r.output
     finally:
         stop.set()
-        worker.join(10)
+        worker.join(10)  # the issuing thread raised or hung: the test fails
+    assert answers and set(answers) == {201}, sorted(set(answers))  # ...and every ticket was issued
     assert runner.invoke(main, ["backup", str(target)]).exit_code != 0  # never overwrites
 
     import sqlite3
@@ -156,7 +161,7 @@ def test_every_setting_the_code_reads_is_documented_in_config():
 
     root = Path(__file__).resolve().parents[2]
     used = set()
-    for pkg in ("queue_service", "kiosk", "printers", "inventory"):
+    for pkg in ("queue_service", "kiosk", "printers", "printjobs", "inventory", "bookings"):
         for path in (root / pkg).rglob("*.py"):
             used |= set(re.findall(r"config(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
     framework = {"TESTING", "CLOCK", "SQLALCHEMY_DATABASE_URI", "BABEL_DEFAULT_LOCALE", "INSTANCE_PATH",
@@ -168,7 +173,7 @@ def test_every_setting_the_code_reads_is_documented_in_config():
 def test_serving_caps_malloc_arenas_unless_the_environment_says(monkeypatch):
     import platform
 
-    from queue_service.cli import limit_malloc_arenas
+    from queue_service.serving import limit_malloc_arenas
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert limit_malloc_arenas() is False  # the operator's setting wins
     monkeypatch.delenv("MALLOC_ARENA_MAX")

@@ -15,27 +15,15 @@ from queue_service.extensions import db
 from queue_service.models import Counter, Office, Service, Ticket
 from queue_service.services import tickets as svc
 from tests.conftest import MONDAY_0800_WIB, seed
+from tests.plugins.threads import run_threads
 
 pytestmark = pytest.mark.slow
 
 
 def _in_threads(n, target):
-    errors = []
-    barrier = threading.Barrier(n)
-
-    def run(i):
-        try:
-            barrier.wait()
-            target(i)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors[:3]
+    """``target(i)`` in ``n`` threads started together; any exception or a thread still running after two
+    minutes fails the test (tests/plugins/threads.py)."""
+    run_threads(n, target, timeout=120)
 
 
 def _issue_many(app, count, service_codes, priority_every=0):
@@ -106,6 +94,8 @@ def test_twenty_counters_call_five_hundred_tickets_each_exactly_once(any_app):
                     try:
                         ticket, _ = svc.call_next(db.session, counter=counter, now=MONDAY_0800_WIB)
                         tid = ticket.id if ticket else None
+                        if ticket is not None:  # served: the next press finishes it
+                            svc.start(db.session, ticket=ticket, now=MONDAY_0800_WIB)
                         db.session.commit()
                         break
                     except OperationalError:  # busy database: retry, as the API client would
@@ -156,5 +146,6 @@ def test_four_processes_share_one_sqlite_file_without_duplicates(app, tmp_path):
     codes = [c for _ in procs for c in out.get(timeout=120)]
     for p in procs:
         p.join(30)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     assert len(codes) == 200 and len(set(codes)) == 200
     assert _assert_gapless(app) == {"C": 200}

@@ -31,11 +31,16 @@ def test_every_string_in_the_code_has_an_english_translation(tmp_path):
     assert not missing, f"{len(missing)} string(s) without English (run python -m queue_service.i18n): {missing[:10]}"
 
 
+def _forms(string):
+    """A plural entry's forms as a tuple (the .po reader gives a tuple, the .mo reader a list)."""
+    return tuple(string) if isinstance(string, (list, tuple)) else string
+
+
 def test_compiled_catalog_matches_the_po(tmp_path):
     with (CATALOG_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        po = {_msgid(m): m.string for m in read_po(fh) if m.id and m.string and not m.fuzzy}
+        po = {_msgid(m): _forms(m.string) for m in read_po(fh) if m.id and m.string and not m.fuzzy}
     with (CATALOG_DIR / "en" / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
-        mo = {_msgid(m): m.string for m in read_mo(fh) if m.id}
+        mo = {_msgid(m): _forms(m.string) for m in read_mo(fh) if m.id}
     assert po == mo, "messages.mo is stale: run python -m queue_service.i18n"
 
 

@@ -71,6 +71,8 @@ def test_strict_priority_is_called_first_then_issue_order(any_app):
         order = []
         for i in range(4):
             t, _ = svc.call_next(db.session, counter=counters[1], now=now + timedelta(minutes=i + 1))
+            if t is not None:  # served, so the next press finishes it
+                svc.start(db.session, ticket=t, now=now + timedelta(minutes=i + 1))
             db.session.commit()
             order.append(t.code if t else None)
         assert order == [p1.code, a1.code, a2.code, None]
@@ -88,6 +90,7 @@ def test_interleave_policy_takes_one_priority_after_n_regular(any_app):
         called = []
         for i in range(6):
             t, _ = svc.call_next(db.session, counter=counter, now=now + timedelta(minutes=i + 1))
+            svc.start(db.session, ticket=t, now=now + timedelta(minutes=i + 1))
             db.session.commit()
             called.append(t.code)
         assert called == [regular[0].code, regular[1].code, regular[2].code, prio.code,
@@ -128,13 +131,14 @@ def test_lifecycle_transitions_and_audit_trail(any_app):
         assert actions == ["issue", "call", "recall", "start", "finish"]
 
 
-def test_call_next_finishes_the_counters_current_ticket(any_app):
+def test_call_next_finishes_the_counters_ticket_being_served(any_app):
     seed(any_app)
     with any_app.app_context():
         office, services, counters = office_and(any_app)
         a = issue(office, services["KK"], MONDAY_0800_WIB)
         b = issue(office, services["KK"], MONDAY_0800_WIB + timedelta(seconds=1))
         svc.call_next(db.session, counter=counters[4], now=MONDAY_0800_WIB)
+        svc.start(db.session, ticket=a, now=MONDAY_0800_WIB + timedelta(minutes=1))
         db.session.commit()
         t, events = svc.call_next(db.session, counter=counters[4], now=MONDAY_0800_WIB + timedelta(minutes=5))
         db.session.commit()
@@ -203,12 +207,12 @@ def test_quota_caps_from_features_lower_the_quota(any_app):
     seed(any_app)
     with any_app.app_context():
         office, services, _ = office_and(any_app)
-        policy = svc.QueuePolicy(quota_caps=[lambda s, service, day: 1 if service.code == "KK" else None])
-        svc.issue_ticket(db.session, office=office, service=services["KK"], now=MONDAY_0800_WIB, policy=policy)
+        caps = [lambda s, service, day: 1 if service.code == "KK" else None]
+        svc.issue_ticket(db.session, office=office, service=services["KK"], now=MONDAY_0800_WIB, quota_caps=caps)
         db.session.commit()
         with pytest.raises(QuotaReached):
             svc.issue_ticket(db.session, office=office, service=services["KK"], now=MONDAY_0800_WIB,
-                             policy=policy)
+                             quota_caps=caps)
 
 
 def test_inactive_service_refuses_tickets(any_app):

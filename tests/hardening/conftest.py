@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
+from queue_service import hooks
 from queue_service.extensions import db
 from queue_service.services.seed import seed_demo
 from tests.conftest import MONDAY_0800_WIB, Api, tokens
@@ -60,7 +61,7 @@ def csrf_from(html: str) -> str:
 def _seed_office(app, **kw) -> dict:
     with app.app_context():
         data = seed_demo(db.session, now=MONDAY_0800_WIB, **kw)
-        for seeder in app.extensions["adminduk"].get("seeders", []):
+        for seeder in hooks.of(app).seeders:
             seeder(db.session, data, MONDAY_0800_WIB)
         db.session.commit()
         db.session.remove()
@@ -90,14 +91,14 @@ def _populate(app, office: Office) -> None:
         office.ids["api_token"] = db.session.scalar(
             select(ApiToken.id).where(ApiToken.user_id == office.ids["user"]))
         try:
-            from printers.models import PrintJob
+            from printjobs.models import PrintJob
             office.ids["job"] = db.session.scalar(
                 select(PrintJob.id).where(PrintJob.device_id == office.ids["device"]).order_by(PrintJob.id))
         except ImportError:  # printers feature not in this build
             pass
         try:
             from inventory.models import StockAlert
-            from inventory.services import recompute_office
+            from inventory.recompute import recompute_office
             from queue_service.models import Office as OfficeModel
             o = db.session.scalar(select(OfficeModel).where(OfficeModel.code == code))
             recompute_office(db.session, o, MONDAY_0800_WIB)

@@ -55,10 +55,10 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     # kiosk device
     ("kiosk.kiosk_page", "GET"): only("kiosk", "other_kiosk"),  # each kiosk sees its own office
     ("kiosk.state", "GET"): only("kiosk", "other_kiosk"),
-    ("printers.agent_jobs", "GET"): only("kiosk", "other_kiosk"),
-    ("printers.agent_claim", "POST"): only("kiosk"),
-    ("printers.agent_result", "POST"): only("kiosk"),
-    ("printers.job_status", "GET"): only("kiosk") | STAFF,
+    ("print_api.agent_jobs", "GET"): only("kiosk", "other_kiosk"),
+    ("print_api.agent_claim", "POST"): only("kiosk"),
+    ("print_api.agent_result", "POST"): only("kiosk"),
+    ("print_api.job_status", "GET"): only("kiosk") | STAFF,
     # tickets and the queue
     ("api.issue_ticket", "POST"): only("kiosk") | STAFF,
     ("api.queue", "GET"): only("kiosk", "display") | STAFF,
@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     ("counter.console", "GET"): STAFF | only("other_clerk", "other_manager"),
     ("counter.state", "GET"): STAFF, ("counter.close", "POST"): STAFF,
     ("counter.heartbeat", "POST"): STAFF,
+    ("counter.start_break", "POST"): STAFF, ("counter.end_break", "POST"): STAFF,
     # display screen
     ("display.screen", "GET"): only("display") | STAFF,
     # printers page (lists the caller's own offices' printers), reprints and the ticket preview
@@ -82,6 +83,8 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     ("stock_api.api_turned_away", "POST"): only("kiosk") | STAFF,
     # manager pages (the dashboard lists the caller's own offices)
     ("manager.dashboard", "GET"): MANAGERS | only("other_manager"),
+    # how good the wait estimates were (the picker lists the caller's own offices)
+    ("estimates.pick", "GET"): MANAGERS | only("other_manager"), ("estimates.office_page", "GET"): MANAGERS,
     ("manager.office_page", "GET"): MANAGERS, ("manager.ledger", "GET"): MANAGERS,
     ("manager.ledger_csv", "GET"): MANAGERS, ("manager.stock_form", "GET"): MANAGERS,
     ("manager.stock_form", "POST"): MANAGERS, ("manager.acknowledge", "POST"): MANAGERS,
@@ -103,6 +106,33 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
         ("device_new", "POST"), ("device_edit", "GET"), ("device_edit", "POST"), ("device_qr", "GET"),
         ("device_revoke", "POST"), ("device_rotate", "POST"), ("user_edit", "GET"), ("user_edit", "POST"),
         ("user_password", "POST"), ("user_token_new", "POST"), ("user_token_revoke", "POST")]},
+    # the announcement voice: managers upload their office's recordings; its displays and staff play them
+    **{(f"voice.{e}", m): MANAGERS for e, m in [
+        ("page", "GET"), ("upload", "POST"), ("settings", "POST"), ("delete", "POST"), ("delete_all", "POST"),
+        ("shipped_zip", "GET")]},
+    ("voice.clip", "GET"): only("display") | STAFF,
+    # bookings (issue 14). Citizens: no account, no NIK; the pages and the public POSTs are rate-limited per
+    # address (a 429 is an answer) and a booking or remote ticket is reached by its opaque token only
+    **{(f"bookings.{e}", m): ALL for e, m in [
+        ("offices", "GET"), ("services", "GET"), ("dates", "GET"), ("slots", "GET"), ("slots", "POST"),
+        ("booking_page", "GET"), ("booking_json", "GET"), ("booking_qr", "GET"), ("cancel", "POST"),
+        ("move_dates", "GET"), ("move_slots", "GET"), ("move_slots", "POST")]},
+    **{(f"bookings_remote.{e}", m): ALL for e, m in [
+        ("remote_page", "GET"), ("remote_page", "POST"), ("remote_status", "GET"), ("remote_json", "GET")]},
+    ("bookings_api.api_availability", "GET"): ALL,  # public, rate-limited: what a portal or a bot shows
+    # the portal/bot API books for a citizen with a staff token of the office
+    **{(f"bookings_api.{e}", m): STAFF for e, m in [
+        ("api_book", "POST"), ("api_day", "GET"), ("api_booking", "GET"), ("api_cancel", "POST"),
+        ("api_move", "POST"), ("api_checkin", "POST")]},
+    # the kiosk's check-in page and command: a paired kiosk, for its own office's bookings
+    ("bookings_kiosk.checkin_page", "GET"): only("kiosk", "other_kiosk"),
+    ("bookings_kiosk.checkin", "POST"): only("kiosk", "other_kiosk"),
+    # managers: booking settings, texts, the office calendar, the day's bookings (the picker lists their offices)
+    ("bookings_manager.pick", "GET"): MANAGERS | only("other_manager"),
+    **{(f"bookings_manager.{e}", m): MANAGERS for e, m in [
+        ("overview", "GET"), ("day", "GET"), ("day_csv", "GET"), ("save_rules", "POST"),
+        ("service_settings", "GET"), ("service_settings", "POST"), ("texts", "GET"), ("texts", "POST"),
+        ("calendar", "GET"), ("calendar", "POST"), ("calendar_delete", "POST"), ("calendar_collective", "POST")]},
 }
 
 def _spare_objects(world) -> dict:
@@ -122,7 +152,7 @@ def _spare_objects(world) -> dict:
         out = {"device": device.id, "device_token": device_token, "user": user.id, "api_token": token_id}
         try:  # a consumption rule of BKS that may be deleted (the demo's own rules stay for the finish hook)
             from inventory.models import ServiceConsumption
-            from inventory.services import ensure_items
+            from inventory.ledger import ensure_items
             from queue_service.models import Service
             service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == "KK"))
             rule = ServiceConsumption(service_id=service.id, item_id=ensure_items(db.session, office)["PAPER"].id)
@@ -131,8 +161,39 @@ def _spare_objects(world) -> dict:
             out["rule"] = rule.id
         except ImportError:  # inventory feature not in this build
             pass
+        out.update(_booking_objects(office))
         db.session.remove()
     return out
+
+
+def _booking_objects(office) -> dict:
+    """A booking (the demo seeder switched bookings on for KK), a same-day remote ticket and a calendar entry
+    of BKS, for the bookings routes' tokens and ids."""
+    from datetime import timedelta
+
+    try:
+        from bookings.models import BookingService
+        from bookings.services.availability import Env
+        from bookings.services.booking import book
+        from bookings.services.remote import take
+    except ImportError:  # bookings feature not in this build
+        return {}
+    from queue_service.models import Service
+    from queue_service.models.calendar import OfficeCalendarEntry
+    service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == "KK"))
+    settings = db.session.get(BookingService, service.id)
+    settings.remote_enabled, settings.remote_daily_cap = True, 40
+    env = Env(secret="matrix")
+    tuesday = MONDAY_0800_WIB.date() + timedelta(days=1)
+    booking, _ = book(db.session, office=office, service=service, day=tuesday, slot_key="09:00",
+                      now=MONDAY_0800_WIB, env=env, via="api")
+    ticket, _ = take(db.session, office=office, service=service, now=MONDAY_0800_WIB, env=env)
+    entry = OfficeCalendarEntry(office_id=office.id, day=tuesday + timedelta(days=30), open=False, note="uji",
+                                created_at=MONDAY_0800_WIB)
+    db.session.add(entry)
+    db.session.commit()
+    return {"booking_token": booking.token, "booking_code": booking.code, "day": tuesday.isoformat(),
+            "remote_token": ticket.token, "entry_id": entry.id}
 
 
 def path_values(world, spare: dict) -> dict:
@@ -142,14 +203,16 @@ def path_values(world, spare: dict) -> dict:
             "fmt": "png", "alert_id": ids.get("alert"), "kind": "receipt", "job_id": ids.get("job"),
             "ticket_id": ids["ticket"], "token": ids["token"], "filename": "js/app.js",
             "service_code": ids["service_code"], "device_token": spare["device_token"],
-            "item_code": "KTP_EL", "rule_id": spare.get("rule")}
+            "item_code": "KTP_EL", "rule_id": spare.get("rule"), "part": "huruf-b",
+            "booking_code": spare.get("booking_code"), "day": spare.get("day"), "entry_id": spare.get("entry_id"),
+            "booking_token": spare.get("booking_token"), "remote_token": spare.get("remote_token")}
 
 
 #: per-endpoint values that differ from the shared ones above
 OVERRIDES = {"auth.set_language": {"code": "en"}}
 #: valid JSON bodies, so that an allowed caller gets past input checks to the office/ownership check
 #: (api.transfer gets none on purpose: another office's ticket must be refused before its body is judged)
-BODIES = {"api.issue_ticket": {"service": "KK"}, "printers.agent_result": {"ok": True},
+BODIES = {"api.issue_ticket": {"service": "KK"}, "print_api.agent_result": {"ok": True},
           "stock_api.api_movement": {"kind": "receipt", "quantity": 1, "source": "uji"},
           "api.finish": {}}
 
@@ -162,6 +225,8 @@ def build_url(app, rule, values: dict) -> str:
     args = {}
     for name in rule.arguments:
         value = OVERRIDES.get(rule.endpoint, {}).get(name, values.get(name))
+        if name == "token" and rule.endpoint.startswith(("bookings.", "bookings_remote.")):
+            value = values["booking_token" if rule.endpoint.startswith("bookings.") else "remote_token"]
         assert value is not None, f"no test value for path parameter {name!r} of {rule.rule}: add it to path_values"
         args[name] = value
     if rule.endpoint in QUERIES:

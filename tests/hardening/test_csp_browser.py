@@ -26,6 +26,44 @@ def _issue(server) -> dict:
         return json.loads(r.read())
 
 
+class Settled:
+    """The handshake instead of a fixed sleep: a page has run its first state when every Socket.IO connection it
+    opened has been accepted (the ``40`` connect frame arrived: its connect handler ran) and no HTTP request it
+    made (the resync after connecting included) is still in flight, twice in a row."""
+
+    def __init__(self, page):
+        self.pending, self.sockets, self.joined = set(), 0, 0
+        page.on("request", lambda r: self.pending.add(r))
+        page.on("requestfinished", lambda r: self.pending.discard(r))
+        page.on("requestfailed", lambda r: self.pending.discard(r))
+        page.on("websocket", lambda ws: self._socket(ws))
+
+    def _socket(self, ws):
+        if "/socket.io/" not in ws.url:
+            return
+        self.sockets += 1
+        seen = []
+
+        def frame(payload):
+            if not seen and isinstance(payload, str) and payload.startswith("40"):
+                seen.append(True)
+                self.joined += 1
+        ws.on("framereceived", frame)
+
+    def reset(self):
+        self.sockets = self.joined = 0
+
+    def wait(self, page, timeout=15.0):
+        deadline, quiet = time.monotonic() + timeout, 0
+        while quiet < 2:
+            assert time.monotonic() < deadline, (
+                f"{page.url} did not settle: {self.joined}/{self.sockets} sockets joined, "
+                f"{len(self.pending)} request(s) in flight: {[r.url for r in self.pending][:3]}")
+            settled = self.joined >= self.sockets and not self.pending
+            quiet = quiet + 1 if settled else 0
+            page.wait_for_timeout(50)  # lets Playwright deliver the page's events between the checks
+
+
 def test_pages_run_clean_under_the_real_csp(browser, live_server):
     server = live_server
     inject(server.app)
@@ -51,13 +89,17 @@ def test_pages_run_clean_under_the_real_csp(browser, live_server):
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        settled = Settled(page)
         if who not in (None, "kiosk", "display"):  # devices pair through their link instead
             server.login(page, who)
             page.wait_for_load_state()
         for path in paths:
+            settled.reset()
             page.goto(server.url + path)
             page.wait_for_load_state("load")
-            time.sleep(0.6)  # scripts start, sockets connect and render their first state
+            settled.wait(page)  # scripts ran, sockets connected and their first state (resync) came back
+            if path.startswith(("/t/", "/display/", "/counter?")) and not settled.joined:
+                problems.append(f"{path}: its live connection never joined (the page's first state did not run)")
             seen += 1
             where = f"{path} as {who or 'anonymous'} (now at {page.url[len(server.url):]})"
             for v in page.evaluate("window.__csp || []"):

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from inventory import services as inv
+from inventory.ledger import MovementInput, record_movement
 from inventory.seed import seed_stock
 from queue_service.extensions import db
 from queue_service.models import Office
@@ -31,7 +31,7 @@ def test_manager_dashboard_in_chromium(live_server, page, a11y_page):
     page.wait_for_timeout(800)  # socket connected
     with s.app.app_context():
         office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        _m, events = inv.record_movement(db.session, office=office, data=inv.MovementInput(
+        _m, events = record_movement(db.session, office=office, data=MovementInput(
             kind="spoilage", quantity=5, reason="uji"), now=datetime.now(timezone.utc), actor="test")
         db.session.commit()
         from queue_service import realtime

@@ -13,8 +13,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from inventory import services as inv
-from inventory.alerts import deliver_due
+from queue_service import hooks
+from inventory.alerts import acknowledge_alert, active_alert
+from inventory.ledger import (
+    MAX_QUANTITY,
+    InsufficientStock,
+    MovementInput,
+    add_expected_delivery,
+    balance_of,
+    ensure_items,
+    item_by_code,
+    ledger_sum,
+    record_movement,
+)
+from inventory.quota import service_availability, stock_quota_cap
+from inventory.recompute import recompute_item
+from inventory.webhooks import WEBHOOK_SETTING, deliver_due
 from inventory.models import AlertNotification, ServiceConsumption, StockAlert, StockDay, StockLevel, StockMovement
 from inventory.risk import DayFigures, demand_history, office_closed_days
 from queue_service.domain.errors import DomainError, QuotaReached, ValidationFailed
@@ -32,7 +46,7 @@ def _office(code="BKS"):
 
 
 def _mv(kind, quantity=None, **kw):
-    return inv.MovementInput(kind=kind, item=kw.pop("item", "KTP_EL"), quantity=quantity, **kw)
+    return MovementInput(kind=kind, item=kw.pop("item", "KTP_EL"), quantity=quantity, **kw)
 
 
 # --------------------------------------------------------------------------- property test
@@ -65,13 +79,13 @@ def test_random_movement_sequences_keep_balance_equal_to_the_ledger_and_never_ne
     def run(ops):
         with app.app_context():
             a, b = _office("BKS"), _office("KBKS")
-            item_a = inv.item_by_code(db.session, a, "KTP_EL")
-            item_b = inv.item_by_code(db.session, b, "KTP_EL")
+            item_a = item_by_code(db.session, a, "KTP_EL")
+            item_b = item_by_code(db.session, b, "KTP_EL")
             for i, (kind, q) in enumerate(ops):
                 now = T0 + timedelta(minutes=i)
-                before_a, before_b = inv.balance_of(db.session, item_a), inv.balance_of(db.session, item_b)
+                before_a, before_b = balance_of(db.session, item_a), balance_of(db.session, item_b)
                 if kind == "adjustment":
-                    data = inv.MovementInput(kind="adjustment", counted=q, reason="opname")
+                    data = MovementInput(kind="adjustment", counted=q, reason="opname")
                 elif kind == "transfer_out":
                     data = _mv("transfer_out", q, to_office="KBKS")
                 elif kind == "transfer_in":
@@ -79,19 +93,21 @@ def test_random_movement_sequences_keep_balance_equal_to_the_ledger_and_never_ne
                 else:
                     data = _mv(kind, q, source="Ditjen Dukcapil", reason="uji")
                 try:
-                    inv.record_movement(db.session, office=a, data=data, now=now, actor="test")
+                    # as an admin (rights over both offices): a transfer_in takes KBKS's stock
+                    record_movement(db.session, office=a, data=data, now=now, actor="test",
+                                        may_take_from=lambda office: True)
                     db.session.commit()
-                except inv.InsufficientStock:
+                except InsufficientStock:
                     db.session.rollback()
                     # refused only when it really would have gone negative, and nothing changed
                     source_before = before_b if kind == "transfer_in" else before_a
                     assert q > source_before
-                    assert inv.balance_of(db.session, item_a) == before_a
-                    assert inv.balance_of(db.session, item_b) == before_b
+                    assert balance_of(db.session, item_a) == before_a
+                    assert balance_of(db.session, item_b) == before_b
                 for item in (item_a, item_b):
-                    bal = inv.balance_of(db.session, item)
+                    bal = balance_of(db.session, item)
                     assert bal >= 0
-                    assert bal == inv.ledger_sum(db.session, item)
+                    assert bal == ledger_sum(db.session, item)
                     last = db.session.scalar(select(StockMovement.balance_after).where(
                         StockMovement.item_id == item.id).order_by(StockMovement.id.desc()).limit(1))
                     assert last is None or last == bal
@@ -112,52 +128,52 @@ def test_validation_and_atomic_transfers(two_offices):
     app = two_offices
     with app.app_context():
         a = _office("BKS")
-        item = inv.item_by_code(db.session, a, "KTP_EL")
+        item = item_by_code(db.session, a, "KTP_EL")
         with pytest.raises(ValidationFailed) as e:
-            inv.record_movement(db.session, office=a, data=_mv("receipt", 10), now=T0)
+            record_movement(db.session, office=a, data=_mv("receipt", 10), now=T0)
         assert e.value.details["field"] == "source"
-        for bad in (0, -5, True, "7", inv.MAX_QUANTITY + 1):
+        for bad in (0, -5, True, "7", MAX_QUANTITY + 1):
             with pytest.raises(ValidationFailed):
-                inv.record_movement(db.session, office=a, data=_mv("receipt", bad, source="X"), now=T0)
+                record_movement(db.session, office=a, data=_mv("receipt", bad, source="X"), now=T0)
         with pytest.raises(ValidationFailed) as e:
-            inv.record_movement(db.session, office=a, data=_mv("spoilage", 1), now=T0)
+            record_movement(db.session, office=a, data=_mv("spoilage", 1), now=T0)
         assert e.value.details["field"] == "reason"
         with pytest.raises(ValidationFailed):
-            inv.record_movement(db.session, office=a, data=inv.MovementInput(kind="adjustment", counted=5),
+            record_movement(db.session, office=a, data=MovementInput(kind="adjustment", counted=5),
                                 now=T0)
         with pytest.raises(DomainError):
-            inv.record_movement(db.session, office=a, data=_mv("receipt", 1, item="NOPE", source="X"), now=T0)
+            record_movement(db.session, office=a, data=_mv("receipt", 1, item="NOPE", source="X"), now=T0)
         db.session.rollback()
-        inv.record_movement(db.session, office=a, data=_mv("receipt", None, item="RIBBON", packs=2,
+        record_movement(db.session, office=a, data=_mv("receipt", None, item="RIBBON", packs=2,
                                                            source="X"), now=T0)
-        assert inv.balance_of(db.session, inv.item_by_code(db.session, a, "RIBBON")) == 500  # 2 rolls x 250 cards
-        inv.record_movement(db.session, office=a, data=_mv("receipt", 100, source="Ditjen Dukcapil"), now=T0)
+        assert balance_of(db.session, item_by_code(db.session, a, "RIBBON")) == 500  # 2 rolls x 250 cards
+        record_movement(db.session, office=a, data=_mv("receipt", 100, source="Ditjen Dukcapil"), now=T0)
         db.session.commit()
         # consumption beyond the balance: a clear refusal, nothing recorded
         n = db.session.scalar(select(func.count(StockMovement.id)))
-        with pytest.raises(inv.InsufficientStock) as e:
-            inv.record_movement(db.session, office=a, data=_mv("consumption", 101), now=T0)
+        with pytest.raises(InsufficientStock) as e:
+            record_movement(db.session, office=a, data=_mv("consumption", 101), now=T0)
         assert "100" in e.value.message and "101" in e.value.message and e.value.status == 409
         db.session.rollback()
         # a transfer larger than the stock leaves BOTH ledgers untouched
-        with pytest.raises(inv.InsufficientStock):
-            inv.record_movement(db.session, office=a, data=_mv("transfer_out", 150, to_office="KBKS"), now=T0)
+        with pytest.raises(InsufficientStock):
+            record_movement(db.session, office=a, data=_mv("transfer_out", 150, to_office="KBKS"), now=T0)
         db.session.rollback()
         assert db.session.scalar(select(func.count(StockMovement.id))) == n
-        moves, events = inv.record_movement(db.session, office=a, data=_mv("transfer_out", 40, to_office="KBKS"),
+        moves, events = record_movement(db.session, office=a, data=_mv("transfer_out", 40, to_office="KBKS"),
                                             now=T0, actor="user:manajer")
         db.session.commit()
         assert [m.kind for m in moves] == ["transfer_out", "transfer_in"]
         assert moves[0].transfer_id == moves[1].transfer_id
         assert {e.office for e in events} == {"BKS", "KBKS"} and all(e.audience == ("managers",) for e in events)
-        b_item = inv.item_by_code(db.session, _office("KBKS"), "KTP_EL")
-        assert inv.balance_of(db.session, item) == 60 and inv.balance_of(db.session, b_item) == 40
+        b_item = item_by_code(db.session, _office("KBKS"), "KTP_EL")
+        assert balance_of(db.session, item) == 60 and balance_of(db.session, b_item) == 40
         with pytest.raises(ValidationFailed):
-            inv.record_movement(db.session, office=a, data=_mv("transfer_out", 1, to_office="BKS"), now=T0)
+            record_movement(db.session, office=a, data=_mv("transfer_out", 1, to_office="BKS"), now=T0)
         # stock count: the difference is recorded, with its reason
-        moves, _ = inv.record_movement(db.session, office=a, data=inv.MovementInput(
+        moves, _ = record_movement(db.session, office=a, data=MovementInput(
             kind="adjustment", counted=55, reason="stok opname Januari"), now=T0)
-        assert moves[0].quantity == -5 and inv.balance_of(db.session, item) == 55
+        assert moves[0].quantity == -5 and balance_of(db.session, item) == 55
         # the ledger is append-only
         with pytest.raises(RuntimeError):
             moves[0].quantity = 3
@@ -186,39 +202,39 @@ def test_censored_days_and_turned_away_citizens():
 def test_finish_hook_quota_cap_suket_offer_and_alerts(app, demo):
     """The scenario's afternoon: each finished Pencetakan ticket takes a blank (and ribbon), misprints
     are spoilage, the quota follows the stock, the kiosk is told "Blangko habis" and offered Suket."""
-    policy = app.extensions["adminduk"]["policy"]
+    registered = hooks.of(app)
     with app.app_context():
         office = _office()
-        items = inv.ensure_items(db.session, office)
+        items = ensure_items(db.session, office)
         cetak = db.session.scalar(select(Service).where(Service.code == "CETAK"))
         for code, caps in (("KTP_EL", True), ("RIBBON", False)):
             db.session.add(ServiceConsumption(service_id=cetak.id, item_id=items[code].id, per_card=1,
                                               caps_quota=caps, reserve=2 if caps else 0))
-        inv.record_movement(db.session, office=office, data=_mv("receipt", 6, source="Ditjen Dukcapil"), now=T0)
+        record_movement(db.session, office=office, data=_mv("receipt", 6, source="Ditjen Dukcapil"), now=T0)
         db.session.commit()
         day = T0.date()
-        assert inv.stock_quota_cap(db.session, cetak, day) == 4  # 6 in stock - reserve 2
-        assert svc.effective_quota(db.session, cetak, day, policy.quota_caps) == 4
+        assert stock_quota_cap(db.session, cetak, day) == 4  # 6 in stock - reserve 2
+        assert svc.effective_quota(db.session, cetak, day, registered.quota_caps) == 4
         counter = next(c for c in office.counters if c.number == 3)
         tickets = []
         for k in range(4):
-            t, _ = svc.issue_ticket(db.session, office=office, service=cetak, now=T0, policy=policy)
+            t, _ = svc.issue_ticket(db.session, office=office, service=cetak, now=T0, quota_caps=registered.quota_caps)
             db.session.commit()
             tickets.append(t)
         with pytest.raises(QuotaReached):
-            svc.issue_ticket(db.session, office=office, service=cetak, now=T0, policy=policy)
+            svc.issue_ticket(db.session, office=office, service=cetak, now=T0, quota_caps=registered.quota_caps)
         db.session.rollback()
-        avail = inv.service_availability(db.session, cetak, day, policy.quota_caps)
+        avail = service_availability(db.session, cetak, day, registered.quota_caps)
         assert avail["available"] is False and avail["reason"] == "out_of_stock"
         assert avail["message"]["id"] == "Blangko habis hari ini" and avail["fallback"]["code"] == "SUKET"
         # a family: 2 cards printed, 1 spoiled (needs a reason)
-        called, _ = svc.call_next(db.session, counter=counter, now=T0, policy=policy)
+        called, _ = svc.call_next(db.session, counter=counter, now=T0, finish_hooks=registered.finish_hooks)
         db.session.commit()
         with pytest.raises(ValidationFailed):
-            svc.finish(db.session, ticket=called, now=T0, data={"cards": 2, "spoiled": 1}, policy=policy)
+            svc.finish(db.session, ticket=called, now=T0, data={"cards": 2, "spoiled": 1}, finish_hooks=registered.finish_hooks)
         db.session.rollback()
         called = db.session.get(type(called), called.id)
-        _, events = svc.finish(db.session, ticket=called, now=T0, policy=policy,
+        _, events = svc.finish(db.session, ticket=called, now=T0, finish_hooks=registered.finish_hooks,
                                data={"cards": 2, "spoiled": 1, "spoiled_reason": "chip gagal"})
         db.session.commit()
         ktp = items["KTP_EL"]
@@ -226,25 +242,26 @@ def test_finish_hook_quota_cap_suket_offer_and_alerts(app, demo):
                                   .where(StockMovement.ticket_id == called.id, StockMovement.item_id == ktp.id)
                                   .order_by(StockMovement.id)).all()
         assert [tuple(r) for r in rows] == [("consumption", -2, ""), ("spoilage", -1, "chip gagal")]
-        assert inv.balance_of(db.session, ktp) == 3 and any(e.name == "stock_changed" for e in events)
+        assert balance_of(db.session, ktp) == 3 and any(e.name == "stock_changed" for e in events)
         # below the reorder point? (none computed yet); explicit figures beyond the stock are refused
-        called, _ = svc.call_next(db.session, counter=counter, now=T0, policy=policy)
+        called, _ = svc.call_next(db.session, counter=counter, now=T0, finish_hooks=registered.finish_hooks)
         db.session.commit()
-        with pytest.raises(inv.InsufficientStock):
-            svc.finish(db.session, ticket=called, now=T0, data={"cards": 4}, policy=policy)
+        with pytest.raises(InsufficientStock):
+            svc.finish(db.session, ticket=called, now=T0, data={"cards": 4}, finish_hooks=registered.finish_hooks)
         db.session.rollback()
         called = db.session.get(type(called), called.id)
-        svc.finish(db.session, ticket=called, now=T0, data={"cards": 3}, policy=policy)
+        svc.finish(db.session, ticket=called, now=T0, data={"cards": 3}, finish_hooks=registered.finish_hooks)
         db.session.commit()
-        assert inv.balance_of(db.session, ktp) == 0
-        alert = inv.active_alert(db.session, ktp)
+        assert balance_of(db.session, ktp) == 0
+        alert = active_alert(db.session, ktp)
         assert alert.level == "critical" and alert.status == "open"  # at once, without a forecast
         # an automatic finish (call next) never blocks the counter when the blanks ran out
-        called, _ = svc.call_next(db.session, counter=counter, now=T0, policy=policy)
-        nxt, _ = svc.call_next(db.session, counter=counter, now=T0, policy=policy)
+        called, _ = svc.call_next(db.session, counter=counter, now=T0, finish_hooks=registered.finish_hooks)
+        svc.start(db.session, ticket=called, now=T0)  # served: the next press finishes it
+        nxt, _ = svc.call_next(db.session, counter=counter, now=T0, finish_hooks=registered.finish_hooks)
         db.session.commit()
-        assert nxt is not None and inv.balance_of(db.session, ktp) == 0
-        assert inv.ledger_sum(db.session, ktp) == 0
+        assert nxt is not None and balance_of(db.session, ktp) == 0
+        assert ledger_sum(db.session, ktp) == 0
 
 
 def test_alert_transitions_and_webhook_retries(app, demo):
@@ -266,38 +283,38 @@ def test_alert_transitions_and_webhook_retries(app, demo):
     try:
         with app.app_context():
             office = _office()
-            db.session.add(Setting(office_id=office.id, key=inv.WEBHOOK_SETTING, value=url))
-            item = inv.item_by_code(db.session, office, "KTP_EL")
+            db.session.add(Setting(office_id=office.id, key=WEBHOOK_SETTING, value=url))
+            item = item_by_code(db.session, office, "KTP_EL")
             # history: 6 weeks of ~100 a day, then 150 left and a delivery in 9 days -> critical
             day = T0.date() - timedelta(days=42)
             closed = office_closed_days("12345", day, T0.date())
             db.session.add_all([StockDay(item_id=item.id, day=day + timedelta(days=i), used=0,
                                          imported=100 + (i % 5) * 5, turned_away=0)
                                 for i in range(42) if day + timedelta(days=i) not in closed])
-            inv.record_movement(db.session, office=office, data=_mv("receipt", 150, source="Ditjen"), now=T0)
-            inv.add_expected_delivery(db.session, office=office, item_code="KTP_EL", quantity=2000,
+            record_movement(db.session, office=office, data=_mv("receipt", 150, source="Ditjen"), now=T0)
+            add_expected_delivery(db.session, office=office, item_code="KTP_EL", quantity=2000,
                                       expected_date=T0.date() + timedelta(days=9), now=T0)
-            risk, events = inv.recompute_item(db.session, item, T0)
+            risk, events = recompute_item(db.session, item, T0)
             db.session.commit()
             assert risk.status == "critical" and risk.p_stockout > 0.9
             assert 1.0 < risk.days_of_cover < 2.0 and risk.stockout_date == T0.date() + timedelta(days=1)
             assert risk.reorder_point > 1000  # 14 days of ~100/day at 95 %
-            alert = inv.active_alert(db.session, item)
+            alert = active_alert(db.session, item)
             assert (alert.level, alert.status) == ("critical", "open")
             assert any(e.name == "stock_alert" and e.audience == ("managers",) for e in events)
             # acknowledge; acknowledging twice is refused
-            inv.acknowledge_alert(db.session, alert=alert, now=T0, actor="user:manajer")
+            acknowledge_alert(db.session, alert=alert, now=T0, actor="user:manajer")
             with pytest.raises(DomainError):
-                inv.acknowledge_alert(db.session, alert=alert, now=T0, actor="user:manajer")
+                acknowledge_alert(db.session, alert=alert, now=T0, actor="user:manajer")
             # a big receipt: enough for the lead time but below the reorder point -> warning
-            inv.record_movement(db.session, office=office, data=_mv("receipt", 750, source="Ditjen"), now=T0)
-            risk, _ = inv.recompute_item(db.session, item, T0)
+            record_movement(db.session, office=office, data=_mv("receipt", 750, source="Ditjen"), now=T0)
+            risk, _ = recompute_item(db.session, item, T0)
             assert risk.status == "warning" and alert.level == "warning" and alert.status == "acknowledged"
             # plenty: resolved
-            inv.record_movement(db.session, office=office, data=_mv("receipt", 5000, source="Ditjen"), now=T0)
-            risk, _ = inv.recompute_item(db.session, item, T0)
+            record_movement(db.session, office=office, data=_mv("receipt", 5000, source="Ditjen"), now=T0)
+            risk, _ = recompute_item(db.session, item, T0)
             db.session.commit()
-            assert risk.status == "ok" and alert.status == "resolved" and inv.active_alert(db.session, item) is None
+            assert risk.status == "ok" and alert.status == "resolved" and active_alert(db.session, item) is None
             # webhook: opened, deescalated, resolved; the gateway fails first, then accepts
             assert db.session.scalar(select(func.count(AlertNotification.id))) == 3
             assert deliver_due(db.session, T0) == {"sent": 0, "failed": 3}

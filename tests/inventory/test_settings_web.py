@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from inventory import services as inv
+from queue_service import hooks
+from inventory.ledger import MovementInput, balance_of, ensure_items, item_by_code, record_movement
 from inventory.models import ServiceConsumption, StockItem
-from inventory.settings_web import ItemSettings, RuleInput, parse_percent, percent_text, save_item_settings, save_rule
+from inventory.settings import ItemSettings, RuleInput, parse_percent, percent_text, save_item_settings, save_rule
 from queue_service.domain.clock import office_day
 from queue_service.domain.errors import ValidationFailed
 from queue_service.extensions import db
@@ -35,9 +36,8 @@ def _quota(app, service_code="CETAK", office_code="BKS"):
     with app.app_context():
         service = db.session.scalar(select(Service).join(Office).where(
             Office.code == office_code, Service.code == service_code))
-        policy = app.extensions["adminduk"]["policy"]
         value = svc.effective_quota(db.session, service, office_day(T0, service.office.timezone),
-                                    policy.quota_caps)
+                                    hooks.of(app).quota_caps)
         db.session.remove()
     return value
 
@@ -66,7 +66,7 @@ def _item(app, code, office_code="BKS"):
 def _balance(app, code="KTP_EL"):
     with app.app_context():
         office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        value = inv.balance_of(db.session, inv.item_by_code(db.session, office, code))
+        value = balance_of(db.session, item_by_code(db.session, office, code))
         db.session.remove()
     return value
 
@@ -91,9 +91,9 @@ def offices(app, demo):
     with app.app_context():
         other = seed_demo(db.session, now=T0, code="KBKS", name="Disdukcapil Kota Bekasi")
         bks = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        inv.record_movement(db.session, office=bks, data=inv.MovementInput(
+        record_movement(db.session, office=bks, data=MovementInput(
             kind="receipt", quantity=100, source="Ditjen Dukcapil"), now=T0, actor="test")
-        inv.ensure_items(db.session, db.session.scalar(select(Office).where(Office.code == "KBKS")))
+        ensure_items(db.session, db.session.scalar(select(Office).where(Office.code == "KBKS")))
         db.session.commit()
         db.session.remove()
     return demo["users"] + other["users"], other
@@ -259,7 +259,7 @@ def test_the_checks_are_plain_functions(app, offices):
         assert err.value.details["field"] == "service_level"
     with app.app_context():
         bks = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        film = inv.item_by_code(db.session, bks, "FILM")
+        film = item_by_code(db.session, bks, "FILM")
         for data, field in [(ItemSettings(lead_days=True, service_level="95", capacity=500), "lead_days"),
                             (ItemSettings(lead_days=7, service_level="95", capacity=0), "capacity"),
                             (ItemSettings(lead_days=7, service_level="95", capacity="x"), "capacity")]:

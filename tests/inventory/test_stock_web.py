@@ -2,20 +2,21 @@
 consumption at several counters on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from inventory import services as inv
+from inventory.alerts import active_alert
+from inventory.ledger import InsufficientStock, MovementInput, balance_of, item_by_code, ledger_sum, record_movement
 from inventory.models import ServiceConsumption, StockDay, StockMovement
 from inventory.seed import seed_stock
 from queue_service.extensions import db
 from queue_service.models import Office, Service, Ticket
 from queue_service.services.seed import seed_demo
 from tests.conftest import MONDAY_0800_WIB, seed, tokens
+from tests.plugins.threads import run_threads
 
 T0 = MONDAY_0800_WIB
 BKS = "/api/v1/offices/BKS"
@@ -76,14 +77,18 @@ def test_stock_api_movements_forecast_alerts_and_isolation(api, stocked, app):
     assert post({"kind": "receipt", "quantity": 300, "source": "Ditjen"}, who="manajer.kbks").status_code == 403
     with app.app_context():
         kb = db.session.scalar(select(Office).where(Office.code == "KBKS"))
-        inv.record_movement(db.session, office=kb, data=inv.MovementInput(kind="receipt", quantity=300,
+        record_movement(db.session, office=kb, data=MovementInput(kind="receipt", quantity=300,
                                                                           source="Ditjen"), now=T0)
         db.session.commit()
+    # Bekasi's manager cannot take Kota Bekasi's stock (issue 11): Kota Bekasi sends it
     r = post({"kind": "transfer_in", "quantity": 200, "from_office": "KBKS", "reason": "pinjam"})
-    assert r.status_code == 201 and r.json["balance"] == 620
+    assert r.status_code == 403 and r.json["error"] == "forbidden" and "transfer_out" in r.json["message"]
+    r = api.post("/api/v1/offices/KBKS/stock/movements", {"kind": "transfer_out", "quantity": 200, "to_office": "BKS",
+                                                          "reason": "pinjam"}, token=t["manajer.kbks"])
+    assert r.status_code == 201 and r.json["balance"] == 100
     assert [m["kind"] for m in r.json["movements"]] == ["transfer_out", "transfer_in"]
-    kb_stock = api.get("/api/v1/offices/KBKS/stock", token=t["manajer.kbks"]).json["items"][0]
-    assert kb_stock["balance"] == 100
+    bks_stock = api.get(f"{BKS}/stock", token=t["manajer"]).json["items"][0]
+    assert bks_stock["balance"] == 620
     r = post({"kind": "adjustment", "counted": 610, "reason": "stok opname"})
     assert r.status_code == 201 and r.json["movements"][0]["quantity"] == -10
     # forecast
@@ -170,7 +175,7 @@ def test_manager_pages_forms_and_csv(app, client, demo, stocked):
     assert len(lines) == 3 and "transfer_out" in lines[1] and "BAST/1" in lines[2]
     # alerts: acknowledge from the page
     with app.app_context():
-        alert = inv.active_alert(db.session, inv.item_by_code(
+        alert = active_alert(db.session, item_by_code(
             db.session, db.session.scalar(select(Office).where(Office.code == "BKS")), "KIA"))
         alert_id = alert.id if alert else None
     if alert_id:
@@ -214,41 +219,31 @@ def test_cli_import_history_all_or_nothing_and_forecast_table(app, demo, runner,
 
 
 def _consume_at_counters(app, threads=6, per_thread=15):
-    errors, refused = [], []
-    barrier = threading.Barrier(threads)
+    refused = []
 
     def work(i):
-        try:
-            barrier.wait()
-            with app.app_context():
-                office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-                inv.item_by_code(db.session, office, "KTP_EL")  # created once, before the race
-                db.session.commit()
-                for k in range(per_thread):
-                    for attempt in range(10):
-                        try:
-                            inv.record_movement(db.session, office=office, data=inv.MovementInput(
-                                kind="consumption", quantity=1 + (k % 2)), now=T0, actor=f"loket{i}")
-                            db.session.commit()
-                            break
-                        except inv.InsufficientStock:
-                            db.session.rollback()
-                            refused.append(i)
-                            break
-                        except OperationalError:
-                            db.session.rollback()
-                            if attempt == 9:
-                                raise
-                db.session.remove()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
+        with app.app_context():
+            office = db.session.scalar(select(Office).where(Office.code == "BKS"))
+            item_by_code(db.session, office, "KTP_EL")  # created once, before the race
+            db.session.commit()
+            for k in range(per_thread):
+                for attempt in range(10):
+                    try:
+                        record_movement(db.session, office=office, data=MovementInput(
+                            kind="consumption", quantity=1 + (k % 2)), now=T0, actor=f"loket{i}")
+                        db.session.commit()
+                        break
+                    except InsufficientStock:
+                        db.session.rollback()
+                        refused.append(i)
+                        break
+                    except OperationalError:
+                        db.session.rollback()
+                        if attempt == 9:
+                            raise
+            db.session.remove()
 
-    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(120)
-    assert not errors, errors[:3]
+    run_threads(threads, work, timeout=120)  # any thread that raised or hung fails the test
     return refused
 
 
@@ -257,16 +252,16 @@ def test_concurrent_consumption_at_several_counters_stays_consistent(any_app):
     seed(any_app)
     with any_app.app_context():
         office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        inv.record_movement(db.session, office=office, data=inv.MovementInput(kind="receipt", quantity=100,
+        record_movement(db.session, office=office, data=MovementInput(kind="receipt", quantity=100,
                                                                               source="Ditjen"), now=T0)
         db.session.commit()
     # 6 counters x 15 x (1 or 2) = 135 wanted, 100 in stock: some are refused, none goes negative
     refused = _consume_at_counters(any_app)
     with any_app.app_context():
         office = db.session.scalar(select(Office).where(Office.code == "BKS"))
-        item = inv.item_by_code(db.session, office, "KTP_EL")
-        balance = inv.balance_of(db.session, item)
-        assert balance == inv.ledger_sum(db.session, item) >= 0
+        item = item_by_code(db.session, office, "KTP_EL")
+        balance = balance_of(db.session, item)
+        assert balance == ledger_sum(db.session, item) >= 0
         assert balance <= 1 and refused  # stock exhausted (a last 2 can be refused with 1 left)
         afters = sorted(db.session.scalars(select(StockMovement.balance_after).where(
             StockMovement.item_id == item.id, StockMovement.kind == "consumption")))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 
 import pytest
 from sqlalchemy import func, select
 
 from queue_service.extensions import db
 from queue_service.models import Device, Service, Ticket
+from tests.plugins.threads import run_threads
 
 ISSUE = "/api/v1/offices/BKS/tickets"
 
@@ -85,6 +85,9 @@ def test_press_from_the_page_with_csrf_double_press_and_print_job(app, api, cloc
     assert again.status_code == 200
     assert again.get_json()["id"] == t1["id"] and again.get_json()["duplicate"] is True
     assert again.get_json()["print_job"]["id"] == t1["print_job"]["id"]
+    # what the kiosk screen says instead of "take your ticket": nothing new was printed (in its language)
+    assert again.get_json()["message"].startswith("Tombol ini baru saja ditekan: tiket C-001 sudah dibuat")
+    assert "message" not in t1
 
     # another priority group or another service is a new ticket; so is the same press later
     prio = client.post(ISSUE, json={"service": "KK", "priority": "lansia"}, headers=h).get_json()
@@ -105,24 +108,17 @@ def test_two_concurrent_presses_get_the_same_ticket(any_app, clock):
     from tests.conftest import seed, tokens
     data = seed(any_app)
     token = tokens(data)["kiosk"]
-    results, barrier = [], threading.Barrier(4)
 
-    def press():
-        c = any_app.test_client()
-        barrier.wait()
-        r = c.post(ISSUE, json={"service": "REKAM"}, headers={"Authorization": f"Bearer {token}"})
-        results.append((r.status_code, r.get_json()))
+    def press(_):
+        r = any_app.test_client().post(ISSUE, json={"service": "REKAM"}, headers={"Authorization": f"Bearer {token}"})
+        return r.status_code, r.get_json()
 
-    threads = [threading.Thread(target=press) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = run_threads(4, press, timeout=30)  # released together by a barrier; a press that raised fails
     assert sorted(s for s, _ in results) == [200, 200, 200, 201], results
     assert len({body["id"] for _, body in results}) == 1
     with any_app.app_context():
         assert db.session.scalar(select(func.count(Ticket.id))) == 1
-        from printers.models import PrintJob
+        from printjobs.models import PrintJob
         assert db.session.scalar(select(func.count(PrintJob.id))) == 1
         db.session.remove()
 
@@ -226,3 +222,56 @@ def test_kiosk_endpoints_are_in_openapi_and_refuse_others(app, api):
     assert api.get("/api/v1/kiosk/state", token=api.tokens["display"]).status_code == 403
     assert api.get("/api/v1/kiosk/state").status_code == 401
     assert api.get("/api/v1/kiosk/state", token="nope").status_code == 401
+
+
+def _calendar_entry(app, day, *, open_, note=""):
+    from queue_service.models import Office
+    from queue_service.services.calendar import set_entry
+    from tests.conftest import MONDAY_0800_WIB
+    with app.app_context():
+        office = db.session.scalar(select(Office).where(Office.code == "BKS"))
+        entry = set_entry(db.session, office, day=day, open=open_, note=note, now=MONDAY_0800_WIB)
+        db.session.commit()
+        entry_id = entry.id
+        db.session.remove()
+    return entry_id
+
+
+def test_the_kiosk_is_closed_on_a_national_holiday_and_says_which(app, api, clock):
+    """The kiosk follows the office calendar (issue 14): a weekday national holiday closes it all day."""
+    from datetime import date
+
+    from queue_service.domain.calendar import national_holidays
+    start = date(2026, 1, 5)  # the test clock's Monday
+    day, name = next((d, n) for d, n in sorted(national_holidays(2026).items()) if d > start and d.isoweekday() <= 5)
+    clock.advance(days=(day - start).days, hours=1)  # 09:00 WIB on the holiday: inside the usual hours
+    k = api.tokens["kiosk"]
+    r = api.post(ISSUE, json={"service": "KK"}, token=k)
+    assert r.status_code == 409, r.get_data(as_text=True)
+    details = r.get_json()["details"]
+    assert details["reason"] == "office_closed" and details["closed"] == "holiday"
+    html = paired_client(app, k).get("/kiosk").get_data(as_text=True)
+    assert "Kantor sedang tutup" in html and f"Libur nasional: {name}" in html
+    state = api.get("/api/v1/kiosk/state", token=k).get_json()
+    assert state["open"] is False and state["reason"] == "holiday" and state["closed_name"] == name
+
+
+def test_an_office_closure_closes_the_kiosk_and_an_opened_saturday_opens_it(app, api, clock):
+    from datetime import date
+    k = api.tokens["kiosk"]
+    entry = _calendar_entry(app, date(2026, 1, 5), open_=False, note="Rapat kerja")
+    r = api.post(ISSUE, json={"service": "KK"}, token=k)
+    assert r.status_code == 409 and r.get_json()["details"]["closed"] == "closure"
+    assert "Kantor tutup: Rapat kerja" in paired_client(app, k).get("/kiosk").get_data(as_text=True)
+    with app.app_context():
+        from queue_service.models import Office
+        from queue_service.services.calendar import remove_entry
+        remove_entry(db.session, db.session.scalar(select(Office).where(Office.code == "BKS")), entry)
+        db.session.commit()
+        db.session.remove()
+    assert api.post(ISSUE, json={"service": "KK"}, token=k).status_code == 201
+    _calendar_entry(app, date(2026, 1, 10), open_=True, note="Layanan Sabtu")
+    clock.advance(days=5, hours=1)  # Saturday 09:00 WIB: a service day by the calendar
+    assert api.post(ISSUE, json={"service": "KK"}, token=k).status_code == 201
+    clock.advance(days=1)  # Sunday: closed as every week
+    assert api.post(ISSUE, json={"service": "KK"}, token=k).status_code == 409

@@ -6,21 +6,14 @@ import io
 
 import pytest
 
-from tests.plugins.browser import assert_accessible, save_artifact
-from tests.printing.test_agent import RunningClock, MONDAY_0900_WIB  # noqa: F401
+from tests.plugins.browser import wait_js, assert_accessible, save_artifact
+from tests.printers.test_agent import RunningClock, MONDAY_0900_WIB  # noqa: F401
 
 from queue_service.extensions import db
 from queue_service.models import Service
 from sqlalchemy import select
 
 
-def wait_js(page, fn, timeout=10.0):
-    """Poll a predicate (page.wait_for_function compiles strings with eval, which the CSP forbids)."""
-    import time
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(fn):
-        assert time.monotonic() < deadline, fn
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])

@@ -294,3 +294,25 @@ __all__ = [
     "format_violations",
     "save_artifact",
 ]
+
+
+def wait_js(page: Any, js: str, arg: Any = None, timeout: float = 15_000) -> Any:
+    """Wait until a JavaScript predicate is truthy on ``page`` and return its value.
+
+    Playwright's ``wait_for_function`` compiles a string predicate with ``eval`` when it has to poll, and the
+    product's pages forbid eval (CSP ``script-src 'self'``): the wait then times out whenever the predicate was
+    not already true at the first try. This polls with ``page.evaluate`` instead (not subject to the page's CSP).
+    ``js`` is a function (``"c => ..."``, called with ``arg``) or an expression; ``timeout`` in milliseconds, as
+    in Playwright.
+    """
+    import time
+
+    fn = js if re.match(r"^\s*(async\s+)?(\(|[A-Za-z_$][\w$]*\s*=>|function\b)", js) else f"() => ({js})"
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(fn, arg)
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not true within {timeout / 1000:g} s on {page.url}: {js}")
+        time.sleep(0.05)

@@ -1,5 +1,9 @@
 """Real PostgreSQL / Redis servers for the test session, and helpers for server processes.
 
+Reason: one subject, the real servers the suite starts and stops (clusters, Redis, app processes, the
+skip-or-fail switch); its fixtures share the process and port helpers below, and splitting them would only
+spread that plumbing over several plugins.
+
 Fixtures (session scope unless said otherwise):
 
 ``postgres_server``
@@ -26,6 +30,8 @@ without pytest (the fixtures and bench/ use them).
 
 When a binary is missing the fixtures call ``pytest.skip`` with the reason, unless the environment has
 ``ADMINDUK_REQUIRE_SERVICES=1`` (``.ci/run`` sets it): then they fail, so CI cannot go green by skipping.
+Optional Python modules go through :func:`require_module` (``importorskip`` under the same switch), and with
+the switch set a report hook turns any skip left anywhere (test or module) into a failure.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import glob
+import importlib
 import itertools
 import os
 import pwd
@@ -48,6 +55,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Iterator, Mapping, Sequence
 
 import pytest
@@ -64,11 +72,55 @@ def services_required() -> bool:
     return os.environ.get(REQUIRE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-def missing_service(reason: str) -> None:
+def missing_service(reason: str, *, allow_module_level: bool = False) -> None:
     """Skip (locally) or fail (``ADMINDUK_REQUIRE_SERVICES=1``, as in CI) because a service is missing."""
     if services_required():
         pytest.fail(f"{reason} [{REQUIRE_ENV}=1, so this fails instead of skipping]", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=allow_module_level)
+
+
+def require_module(name: str, why: str = "") -> ModuleType:
+    """``pytest.importorskip`` that obeys the same switch: the module, or a skip locally and a failure with
+    ``ADMINDUK_REQUIRE_SERVICES=1``. Use it for every optional import in tests (at module level too), and call
+    it where the optional part starts, after the checks that need nothing optional."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        missing_service(f"the Python module {name!r} is not installed ({exc}){': ' + why if why else ''}; "
+                        f"pip install '.[test]'", allow_module_level=True)
+        raise  # not reached: missing_service skips or fails
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return f"{longrepr[2]} ({longrepr[0]}:{longrepr[1]})"
+    return str(longrepr)
+
+
+def _as_failure(report) -> None:
+    report.outcome = "failed"
+    report.longrepr = (f"SKIPPED under {REQUIRE_ENV}=1, which turns every skip into a failure: "
+                       f"{_skip_reason(report)}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """The safety net behind every site: with ``ADMINDUK_REQUIRE_SERVICES=1`` no test may skip, whatever made
+    it skip (a fixture, ``pytest.skip``, ``importorskip``, a ``skipif`` mark)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and services_required() and not hasattr(report, "wasxfail"):
+        _as_failure(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator:
+    """...and no module may skip at collection (a module-level ``importorskip``)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and services_required():
+        _as_failure(report)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -747,6 +799,7 @@ __all__ = [
     "launch_redis",
     "libpq_url",
     "missing_service",
+    "require_module",
     "services_required",
     "start_server",
     "wait_for_http",

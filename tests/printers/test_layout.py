@@ -67,7 +67,7 @@ def test_code_is_very_large_and_fits():
 def test_contents_in_order_with_indonesian_defaults():
     t = texts(layout_ticket(ticket(priority_label="Lansia"), get_profile("POS-5890")))
     joined = "\n".join(t)
-    for needle in ("Nomor Antrean", "B-012", "* Lansia *", "Perekaman KTP-el", "Senin, 12 Mei 2025 08:15 WIB",
+    for needle in ("Nomor Antrean", "B-012", "* Prioritas: Lansia *", "Perekaman KTP-el", "Senin, 12 Mei 2025 08:15 WIB",
                    "12 orang di depan Anda", "Perkiraan 15-25 menit", "Pindai untuk memantau antrean",
                    "Terima kasih"):
         assert needle in joined

@@ -7,7 +7,7 @@ import threading
 import requests
 import socketio
 
-from tests.plugins.browser import assert_accessible, save_artifact
+from tests.plugins.browser import wait_js, assert_accessible, save_artifact
 
 
 def _counter(s, service):
@@ -39,6 +39,8 @@ def test_status_client_hears_position_then_its_call(live_server):
         client.on("ticket_updated", lambda d: (events.append(("ticket_updated", d)),
                                                d["position"] == 0 and moved_up.set()))
         assert moved_up.wait(10) or any(d["position"] == 0 for n, d in events if n == "ticket_updated"), events
+        assert requests.post(f"{s.url}/api/v1/tickets/{first['id']}/start", headers=clerk,  # served, so N
+                             timeout=10).status_code == 200  # finishes it (a ticket only called it would not)
         assert requests.post(f"{s.url}/api/v1/counters/{counter['id']}/call-next", headers=clerk,
                              timeout=10).json()["code"] == mine["code"]
         assert called.wait(10), events
@@ -83,11 +85,11 @@ def test_kiosk_to_counter_keyboard_to_display_and_status_page(live_server, brows
             clerk.goto(f"{s.url}/counter?counter={counter['id']}")
         assert beat.value.status == 204  # the console says at once that the clerk is at the counter
         clerk.wait_for_selector("#conn[data-state=connected]")
-        clerk.wait_for_function("document.querySelector('#waiting-rows').textContent.includes('1')")
+        wait_js(clerk, "document.querySelector('#waiting-rows').textContent.includes('1')")
         clerk.locator("body").press("n")  # the keyboard shortcut, no mouse
         clerk.wait_for_selector(f"#console[data-current='{ticket['code']}']")
 
-        tv.wait_for_function(f"document.querySelector('#now').dataset.code === '{ticket['code']}'")
+        wait_js(tv, f"document.querySelector('#now').dataset.code === '{ticket['code']}'")
         assert tv.text_content("#now-counter").strip().endswith(str(counter["number"]))
         spoken = tv.get_attribute("#now", "data-announcement")
         assert spoken.startswith("Nomor antrean C nol nol satu, silakan menuju loket")
@@ -103,7 +105,7 @@ def test_kiosk_to_counter_keyboard_to_display_and_status_page(live_server, brows
         clerk.locator("body").press("f")
         clerk.wait_for_selector("#console[data-current='']")
         clerk2.wait_for_selector("#console[data-current='']")
-        clerk.wait_for_function("document.querySelector('#served-today').textContent === '1'")
+        wait_js(clerk, "document.querySelector('#served-today').textContent === '1'")
         save_artifact(clerk, "realtime-counter-console")
         phone.wait_for_selector("#ticket[data-status=done]")
         assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
@@ -119,19 +121,35 @@ def test_accessibility_of_counter_display_and_status(live_server, browser):
     s = live_server
     r = requests.post(f"{s.url}/api/v1/offices/BKS/tickets", json={"service": "REKAM"},
                       headers={"Authorization": f"Bearer {s.tokens['kiosk']}"}, timeout=10)
+    assert r.status_code == 201, r.text
     ticket = r.json()
     counter = _counter(s, "REKAM")
-    checks = [("status", {"width": 390, "height": 844}, f"/t/{ticket['token']}", None),
-              ("display", {"width": 1920, "height": 1080}, f"/display/BKS/pair?token={s.tokens['display']}", None),
-              ("counter", {"width": 1280, "height": 900}, f"/counter?counter={counter['id']}", "petugas2")]
-    for name, viewport, path, user in checks:
+    office = s.demo["office"]["name"]
+    # (name, viewport, path, who signs in, the page it must be: URL path, <title> start, its <h1> and a landmark)
+    checks = [("status", {"width": 390, "height": 844}, f"/t/{ticket['token']}", None,
+               (f"/t/{ticket['token']}", f"{ticket['code']} · Status antrean", ticket["code"], "main#main")),
+              ("display", {"width": 1920, "height": 1080}, f"/display/BKS/pair?token={s.tokens['display']}", None,
+               ("/display/BKS", f"Layar antrean · {office}", office, "main#main #now[aria-labelledby=now-title]")),
+              ("counter", {"width": 1280, "height": 900}, f"/counter?counter={counter['id']}", "petugas2",
+               (f"/counter?counter={counter['id']}", f"Loket {counter['number']} · BKS", f"Loket {counter['number']}",
+                "main#main #console"))]
+    audited = []
+    for name, viewport, path, user, (url_path, title, heading, landmark) in checks:
         ctx = browser.new_context(viewport=viewport, bypass_csp=True)  # axe is injected as a script tag
         try:
             page = ctx.new_page()
             if user:
                 s.login(page, user)
+                page.wait_for_url(lambda u: "/login" not in u)  # signed in, not back on the form
             page.goto(f"{s.url}{path}")
             page.wait_for_load_state("networkidle")
+            # the page audited is the one named (not a sign-in form or an error page that happens to be clean)
+            assert page.url == f"{s.url}{url_path}", page.url
+            assert page.title().startswith(title), page.title()
+            assert page.locator("h1").first.inner_text().strip().startswith(heading), page.locator("h1").first.inner_text()
+            assert page.locator(landmark).count() == 1, f"{name}: no {landmark} on {page.url}"
             assert_accessible(page, artifact=f"realtime-a11y-{name}")
+            audited.append(name)
         finally:
             ctx.close()
+    assert audited == ["status", "display", "counter"]

@@ -96,6 +96,7 @@ def test_status_page_before_and_after_the_call(app, api, demo, counter_for):
     assert c.get("/t/doesnotexist").status_code == 404 and c.get("/t/x").status_code == 404
     kk = counter_for(demo, "KK")
     api.post(f"/api/v1/counters/{kk['id']}/call-next", token=api.tokens["petugas1"])
+    api.post(f"/api/v1/tickets/{t1['id']}/start", token=api.tokens["petugas1"])
     api.post(f"/api/v1/counters/{kk['id']}/call-next", token=api.tokens["petugas1"])  # finishes C-001
     html = c.get(f"/t/{t2['token']}").get_data(as_text=True)  # correct on a reload without JS
     assert f"Silakan menuju loket {kk['number']}" in html and 'data-status="called"' in html

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import open_all_day
 
 from tests.plugins.servers import free_port, start_server
+from tests.plugins.threads import run_threads
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -97,7 +98,7 @@ def test_display_on_b_hears_call_made_on_a(cluster):
 def test_numbers_unique_and_calls_exclusive_across_processes(cluster):
     data, servers = cluster
     tokens = _tokens(data)
-    issued, errors = [], []
+    issued, errors, lock = [], [], threading.Lock()
 
     def issue(i):
         s = requests.Session()  # staff tokens: a kiosk is throttled and de-duplicates double presses
@@ -105,13 +106,10 @@ def test_numbers_unique_and_calls_exclusive_across_processes(cluster):
         for k in range(40):
             r = s.post(f"{servers[(i + k) % 2]}/api/v1/offices/BKS/tickets",
                        json={"service": "REKAM" if k % 2 else "KK"}, timeout=20)
-            (issued if r.status_code == 201 else errors).append(r.json() if r.status_code == 201 else r.text)
+            with lock:
+                (issued if r.status_code == 201 else errors).append(r.json() if r.status_code == 201 else r.text)
 
-    threads = [threading.Thread(target=issue, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    run_threads(6, issue, timeout=120)  # a thread that raised (a refused connection, bad JSON) fails the test
     assert not errors, errors[:3]
     by_series: dict[str, list[int]] = {}
     for t in issued:
@@ -138,11 +136,11 @@ def test_numbers_unique_and_calls_exclusive_across_processes(cluster):
             assert r.status_code == 200, r.text
             with lock:
                 called.append(r.json()["id"])
+            # served: the next press finishes it (a ticket only called is never finished by "call next")
+            r = s.post(f"{servers[k % 2]}/api/v1/tickets/{r.json()['id']}/start", timeout=20)
+            assert r.status_code == 200, r.text
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(counters))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(180)
+    # every thread's assertion counts: one failed call-next must not hide behind the others emptying the queue
+    run_threads(len(counters), call, timeout=180)
     tally = Tally(called)
     assert len(tally) == 240 and max(tally.values()) == 1

@@ -14,6 +14,8 @@
   var priority = null;
   var busy = false;
   var resetTimer = null;
+  var resetAt = 0;
+  var countdownTimer = null;
   var pollTimer = null;
   var openOverlay = null;
   var lastFocus = null;
@@ -53,11 +55,25 @@
   function clearTimers() {
     if (resetTimer) { clearTimeout(resetTimer); resetTimer = null; }
     if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    if (countdownTimer) { clearInterval(countdownTimer); countdownTimer = null; }
+    showCountdown();
+  }
+
+  /* The open ticket or notice says how long it stays ("Selesai"/"Kembali" ends it sooner). */
+  function showCountdown() {
+    var left = resetTimer ? Math.max(0, Math.ceil((resetAt - Date.now()) / 1000)) : 0;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-countdown]"), function (el) {
+      var text = left > 0 && openOverlay && openOverlay.contains(el) ? fmt(S.countdown, { n: left }) : "";
+      if (el.textContent !== text) { el.textContent = text; }
+    });
   }
 
   function scheduleReset(seconds) {
     if (resetTimer) { clearTimeout(resetTimer); }
+    resetAt = Date.now() + seconds * 1000;
     resetTimer = setTimeout(reset, seconds * 1000);
+    if (!countdownTimer) { countdownTimer = setInterval(showCountdown, 1000); }
+    showCountdown();
   }
 
   function setPriority(group, label) {
@@ -156,7 +172,12 @@
   function showTicket(t) {
     clearTimers();
     var name = (t.service_name && (t.service_name[cfg.locale] || t.service_name.id)) || t.service;
+    var title = $("ticket-title");
+    title.textContent = t.duplicate ? S.duplicate : title.getAttribute("data-new");
     $("ticket-code").textContent = t.code;
+    var prio = $("ticket-priority");
+    prio.textContent = t.priority ? fmt(S.priority_ticket, { group: (cfg.groups || {})[t.priority] || t.priority }) : "";
+    prio.hidden = !t.priority;
     $("ticket-service").textContent = name;
     $("ticket-ahead").textContent = t.position ? fmt(S.people_ahead, { n: t.position }) : S.no_one_ahead;
     var eta = "";
@@ -168,17 +189,22 @@
     $("ticket-eta").textContent = eta;
     $("ticket-qr").src = t.qr;
     var box = $("ticket");
-    box.classList.remove("print-failed", "print-ok");
+    box.classList.remove("print-failed", "print-ok", "duplicate");
     show("ticket");
     var job = t.print_job || {};
-    if (job.status === "none") {
+    if (t.duplicate) {
+      /* a second press within the double-press window: the same ticket, nothing new printed; say so */
+      box.classList.add("duplicate");
+      $("ticket-print").textContent = t.message || S.duplicate;
+      scheduleReset(cfg.resetSeconds);
+    } else if (job.status === "none") {
       printFailed(S.no_printer);
     } else if (!job.id) {
       printFailed(S.printer_problem);
     } else {
       $("ticket-print").textContent = S.printing;
       scheduleReset(cfg.resetSeconds);
-      poll(job.id, Date.now());
+      follow(job.id);
     }
   }
 
@@ -188,27 +214,41 @@
     scheduleReset(cfg.failedResetSeconds);
   }
 
-  /* Follow the print job until it is sent or has failed; a job still waiting after 8 s is a
-     problem for the citizen in front of the kiosk, so the screen says so (and keeps polling). */
-  function poll(id, started) {
+  /* Follow the print job until it is sent or has failed. The outcome comes over the kiosk's socket
+     (print_done / print_failed to the office's kiosks); the job is read once when followed and on every
+     reconnect (it may have finished before we listened), and read every 2 s only while the socket is down.
+     A job still waiting after 8 s is a problem for the citizen in front of the kiosk, so the screen says so. */
+  var watched = null;  /* {id, started} of the job on screen */
+  function follow(id) {
+    watched = { id: id, started: Date.now() };
+    readJob(id);
+    pollTimer = setTimeout(function stuck() {
+      if (!watched || watched.id !== id || $("ticket").hidden) { return; }
+      if (!$("ticket").classList.contains("print-failed")) { printFailed(S.printer_problem); }
+      if (!live) { readJob(id); }
+      pollTimer = setTimeout(stuck, 2000);
+    }, 8000);
+  }
+
+  function jobOutcome(id, st, errorKind) {
+    if (!watched || watched.id !== id || $("ticket").hidden) { return; }
+    if (st === "sent") {
+      watched = null;
+      if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+      $("ticket-print").textContent = S.printed;
+      $("ticket").classList.remove("print-failed");
+      $("ticket").classList.add("print-ok");
+    } else if (st === "held" || errorKind === "paper_out") {
+      printFailed(S.paper_out);
+    } else if (st === "failed") {
+      printFailed(S.printer_problem);
+    }
+  }
+
+  function readJob(id) {
     Adminduk.getJSON(cfg.printUrl + id).then(function (res) {
-      if ($("ticket").hidden) { return; }
-      var st = res.ok && res.data ? res.data.status : null;
-      if (st === "sent") {
-        $("ticket-print").textContent = S.printed;
-        $("ticket").classList.remove("print-failed");
-        $("ticket").classList.add("print-ok");
-        return;
-      }
-      if (st === "held" || (res.data && res.data.error_kind === "paper_out")) {
-        printFailed(S.paper_out);
-      } else if (st === "failed" || Date.now() - started > 8000) {
-        printFailed(S.printer_problem);
-      }
-      pollTimer = setTimeout(function () { poll(id, started); }, 1000);
-    }).catch(function () {
-      pollTimer = setTimeout(function () { poll(id, started); }, 2000);
-    });
+      if (res.ok && res.data) { jobOutcome(id, res.data.status, res.data.error_kind); }
+    }, function () { /* the socket or the next read will tell */ });
   }
 
   /* ------------------------------------------------------------ state refresh */
@@ -281,5 +321,45 @@
     if (ev.key === "Escape" && openOverlay) { reset(); }
   });
 
-  setInterval(function () { if (!openOverlay && !busy && !priority) { refreshState(); } }, 30000);
+  /* ------------------------------------------------------------ live counts
+     The kiosk's socket (its paired cookie puts it in the office's kiosk room) hears every queue change: the
+     waiting counts change at once; the quotas and button states follow with one state read a moment later.
+     Without the socket the page reads the state every 10 s, with it every 60 s (opening hours). */
+  var live = false;
+  var stateSoon = null;
+  var sinceRefresh = 0;
+
+  function applyBoard(board) {
+    if (!board || board.office !== cfg.office || !board.services) { return; }
+    board.services.forEach(function (s) {
+      var btn = document.querySelector('.service[data-service="' + s.code + '"]');
+      var w = btn && btn.querySelector('[data-role="waiting"]');
+      var text = fmt(S.waiting, { n: s.waiting });
+      if (w && w.textContent !== text) { w.textContent = text; }
+    });
+    if (!stateSoon) {
+      stateSoon = setTimeout(function () {
+        stateSoon = null;
+        if (!busy) { sinceRefresh = 0; refreshState(); }
+      }, 3000);
+    }
+  }
+
+  if (window.io) {
+    var socket = window.io({ transports: ["websocket", "polling"] });
+    socket.on("connect", function () {
+      live = true; document.body.setAttribute("data-live", "true"); refreshState();
+      if (watched) { readJob(watched.id); }
+    });
+    socket.on("disconnect", function () { live = false; document.body.removeAttribute("data-live"); });
+    socket.on("queue_changed", applyBoard);
+    ["print_done", "print_failed"].forEach(function (name) {
+      socket.on(name, function (p) { if (p) { jobOutcome(p.job_id, p.status, p.error_kind); } });
+    });
+  }
+
+  setInterval(function () {
+    sinceRefresh += 10;
+    if (sinceRefresh >= (live ? 60 : 10) && !openOverlay && !busy && !priority) { sinceRefresh = 0; refreshState(); }
+  }, 10000);
 })();

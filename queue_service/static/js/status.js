@@ -8,6 +8,8 @@
   var t = init.ticket;
   var el = {
     root: document.getElementById("ticket"),
+    service: document.getElementById("ticket-service"),
+    notice: document.getElementById("ticket-notice"),
     status: document.getElementById("ticket-status"),
     ahead: document.getElementById("ticket-ahead"),
     aheadRow: document.getElementById("ahead-row"),
@@ -22,9 +24,29 @@
     return tpl.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
   }
 
+  var lang = document.documentElement.lang || "id";
+
+  function serviceName() {
+    var n = t.service_name || {};
+    return n[lang] || n.id || t.service || "";
+  }
+
+  /* In words, what happened to the ticket: sent back after a no-show, no longer valid, moved to a service. */
+  function notice() {
+    if (t.status === "waiting" && t.requeues) { return ["requeued", T.requeued]; }
+    if (t.status === "no_show") { return ["no_show", T.no_show_final]; }
+    if (t.status === "waiting" && t.transferred) { return ["transferred", fill(T.transferred, { service: serviceName() })]; }
+    return ["", ""];
+  }
+
   function render(prevStatus) {
     el.root.setAttribute("data-status", t.status);
     el.status.textContent = T[t.status] || t.status;
+    if (el.service.textContent !== serviceName()) { el.service.textContent = serviceName(); }
+    var n = notice();
+    el.notice.setAttribute("data-kind", n[0]);
+    if (el.notice.textContent !== n[1]) { el.notice.textContent = n[1]; }
+    el.notice.hidden = !n[1];
     var waiting = t.status === "waiting";
     el.aheadRow.hidden = !waiting;
     el.etaRow.hidden = !waiting;
@@ -68,12 +90,16 @@
     var socket = window.io({ auth: { token: init.token }, transports: ["websocket", "polling"] });
     socket.on("connect", function () {
       el.conn.hidden = true;
+      el.conn.setAttribute("data-state", "connected");
       // resync after a reconnect: the ticket's public JSON
       Adminduk.getJSON("/api/v1/tickets/" + encodeURIComponent(init.token)).then(function (r) {
         if (r.ok && r.data) { var e = t.estimate; update(r.data); if (t.status === "waiting" && !r.data.estimate) { t.estimate = e; render(t.status); } }
       });
     });
-    socket.on("disconnect", function () { el.conn.hidden = false; el.conn.textContent = T.offline; });
+    socket.on("disconnect", function () {
+      el.conn.setAttribute("data-state", "offline");
+      el.conn.hidden = false; el.conn.textContent = T.offline;
+    });
     ["ticket_called", "ticket_recalled", "ticket_updated", "ticket_finished", "ticket_issued"].forEach(function (name) {
       socket.on(name, update);
     });
