@@ -84,3 +84,12 @@ def export_complaints(data: ComplaintSection) -> list[tuple[str, list[str], list
 
 __all__ = ["IkmSection", "ComplaintSection", "build_ikm", "build_complaints", "export_ikm", "export_complaints",
            "UNSUR_CODES"]
+
+
+def office_complaint_counter(session: Session, office_ids, start, end) -> dict[int, dict[str, int | float]]:
+    """``hooks.OfficeCounter`` "complaints": received, answered on time, overdue per office (the kabupaten
+    comparison's extra columns)."""
+    from queue_service.clock import now  # the app's clock (the hook's signature carries no ``now``)
+    counts = complaint_counts(session, list(office_ids), start, end, now())
+    return {oid: {"received": c.received, "answered_on_time": c.answered_on_time, "overdue": c.overdue}
+            for oid, c in counts.items()}

@@ -30,13 +30,16 @@
 
   /* --- send the survey with fetch --- */
   function formValues(form) {
-    var data = {}, profile = {};
+    var data = {}, profile = {}, ticketId = null;
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.name === "csrf_token") { return; }
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
+      if (el.name === "ticket_id") { ticketId = parseInt(el.value, 10); return; }
       if (/^U[1-9]$/.test(el.name)) { data[el.name] = el.value; } else { profile[el.name] = el.value; }
     });
-    return { scores: data, profile: profile };
+    var out = { scores: data, profile: profile };
+    if (ticketId !== null) { out.ticket_id = ticketId; }
+    return out;
   }
 
   function clearErrors(form) {
@@ -123,7 +126,8 @@
     box.replaceChildren();
     var title = document.createElement("p");
     title.className = "answer-title";
-    title.textContent = T.office_answer || "";
+    var root = $("feedback");
+    title.textContent = T.office_answer || (root && root.getAttribute("data-office-answer")) || "";
     var body = document.createElement("p");
     body.textContent = d.payload.answer;
     box.appendChild(title);
