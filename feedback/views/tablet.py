@@ -102,8 +102,8 @@ def _submit(where: Where):
     except NotFound:
         message = _("Survei ini tidak ditawarkan lagi di tablet ini.")
         if as_json:
-            return jsonify({"error": "not_offered", "message": message}), 404
-        return _page(where, status=404)
+            return jsonify({"error": "not_offered", "message": message}), 409
+        return _page(where, status=409)
     if as_json:
         scores, profile = body.get("scores", {}), body.get("profile", {})
         if not isinstance(scores, dict) or not isinstance(profile, dict):
