@@ -134,6 +134,11 @@ def test_every_page_escapes_staff_input_and_carries_the_security_headers(world):
                 if response.headers.get("X-Content-Type-Options") != "nosniff":
                     problems.append(f"{where}: JSON without nosniff")
                 continue
+            if response.mimetype == "text/csv":  # a download, data too (cells keep the names as typed)
+                if (response.headers.get("X-Content-Type-Options") != "nosniff"
+                        or not response.headers.get("Content-Disposition", "").startswith("attachment")):
+                    problems.append(f"{where}: CSV not sent as a nosniff attachment")
+                continue
             binary = response.mimetype.startswith(("image/png", "audio/", "application/zip"))  # not markup
             body = "" if binary else response.get_data(as_text=True)
             for marker in RAW_MARKERS:

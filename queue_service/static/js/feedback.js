@@ -15,7 +15,8 @@
   var ticket = $("ticket");
   function revealIfDone() {
     if (!survey || !ticket) { return; }
-    if (ticket.getAttribute("data-status") === "done" && survey.getAttribute("data-state") !== "closed") {
+    var st = survey.getAttribute("data-state");  // open, answered, not_yet, not_served, expired
+    if (ticket.getAttribute("data-status") === "done" && (st === "not_yet" || st === "open")) {
       if (survey.hidden) {
         survey.hidden = false;
         var h = $("survey-title");
