@@ -411,3 +411,40 @@ def test_clerk_tablet_mode_for_own_office_only(app, clock, world):
     assert other.get(f"/survei-tablet/loket/{counter1}").status_code == 403
     assert app.test_client().get(f"/survei-tablet/loket/{counter1}").status_code == 302
     assert token
+
+
+# --------------------------------------------------------------------------- what the feature registers
+
+def test_registered_report_sections_office_counter_and_erase_job(app, clock, world):
+    from queue_service import hooks
+    registry = hooks.of(app)
+    sections = {s.key: s for s in hooks.report_sections(app, "report")}
+    assert (sections["ikm"].order, sections["complaints"].order) == (50, 60)
+    assert {s.key for s in hooks.report_sections(app, "figures")} >= {"ikm", "complaints"}
+    job = next(j for j in registry.jobs if j.name == "feedback-erase-contacts")
+    assert any(p.key == "feedback" for p in registry.status_panels)
+    citizen = app.test_client()
+    token = _ticket(app, clock)
+    assert _send(citizen, token, _csrf(citizen, f"/t/{token}"), contact="budi@example.com").status_code == 201
+    with app.app_context():
+        office = db.session.scalar(select(Office).where(Office.code == "BKS"))
+        day = clock.now().date()
+        counts = registry.office_counters["complaints"](db.session, [office.id], day, day)
+        assert counts == {office.id: {"received": 1, "answered_on_time": 0, "overdue": 0}}
+        c = db.session.scalar(select(Complaint))
+        c.state, c.closed_at = "selesai", clock.now()
+        db.session.commit()
+        db.session.remove()
+    with app.app_context():  # the background runner gives each job its own app context
+        job.run(app, clock.now() + timedelta(days=29))
+        db.session.remove()
+    with app.app_context():
+        assert db.session.scalar(select(Complaint.contact_value)) == "budi@example.com"
+        db.session.remove()
+    with app.app_context():
+        job.run(app, clock.now() + timedelta(days=31))
+        db.session.remove()
+    with app.app_context():
+        c = db.session.scalar(select(Complaint))
+        assert c.contact_value is None and c.contact_erased_at is not None
+        db.session.remove()
