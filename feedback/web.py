@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
                                                _l("Survei IKM dan pengaduan"), roles=("manager",)))
     hooks.register_nav_link(app, hooks.NavLink("feedback-tablet", 45, "feedback_tablet.pick",
                                                _l("Tablet survei di loket"), roles=("clerk", "manager")))
+    hooks.register_counter_link(app, hooks.CounterLink("feedback-tablet", 50, "feedback_tablet.clerk_page",
+                                                       _l("Tablet survei")))
     hooks.register_job(app, "feedback-erase-contacts", float(app.config["FEEDBACK_ERASE_EVERY_SECONDS"]),
                        jobs.erase_contacts_job)
     hooks.register_report_section(app, hooks.ReportSection(

@@ -16,7 +16,7 @@ of its own: the registry lives in ``app.extensions[KEY]``, one per app (tests bu
 
 Hooks read by the core today: quota caps and holds, finish hooks, background jobs, demo seeders and links,
 OpenAPI fragments, the printer check, device issue views, ticket printing, status-page panels, kiosk actions,
-start-page links. Read by features: report sections, office counters, turned-away sources (``reports``),
+start-page links, counter console links. Read by features: report sections, office counters, turned-away sources (``reports``),
 bookable caps and stock promises (``bookings`` and ``inventory``), queue arrivals (wait estimates, once
 ``bookings`` registers expected arrivals).
 """
@@ -136,6 +136,17 @@ class NavLink:
     roles: tuple[str, ...] = ("clerk", "manager")
 
 
+@dataclass(frozen=True)
+class CounterLink:
+    """A link in the counter console's menu to a feature's page for that counter (feedback: the survey tablet
+    mode beside the counter). ``endpoint`` takes ``counter_id``; ``label``: Indonesian source text (lazy)."""
+
+    key: str
+    order: int
+    endpoint: str
+    label: Any
+
+
 #: ``(label, url)`` pairs ``adminduk demo`` prints, from ``(app, base URL, demo data)``; None = nothing to add.
 DemoLinks = Callable[["Flask", str, dict], "list[tuple[str, str]] | None"]
 
@@ -233,6 +244,7 @@ class Hooks:
     status_panels: list[StatusPanel] = field(default_factory=list)
     kiosk_actions: list[KioskAction] = field(default_factory=list)
     nav_links: list[NavLink] = field(default_factory=list)
+    counter_links: list[CounterLink] = field(default_factory=list)
     report_sections: list[ReportSection] = field(default_factory=list)
     office_counters: dict[str, OfficeCounter] = field(default_factory=dict)
     turned_away_sources: dict[str, TurnedAwaySource] = field(default_factory=dict)
@@ -328,6 +340,12 @@ def register_nav_link(app: "Flask", link: NavLink) -> None:
     _unique(of(app).nav_links, link.key, "start-page link")
     of(app).nav_links.append(link)
     of(app).nav_links.sort(key=lambda n: (n.order, n.key))
+
+
+def register_counter_link(app: "Flask", link: CounterLink) -> None:
+    _unique(of(app).counter_links, link.key, "counter console link")
+    of(app).counter_links.append(link)
+    of(app).counter_links.sort(key=lambda n: (n.order, n.key))
 
 
 def register_report_section(app: "Flask", section: ReportSection) -> None:

@@ -448,3 +448,11 @@ def test_registered_report_sections_office_counter_and_erase_job(app, clock, wor
         c = db.session.scalar(select(Complaint))
         assert c.contact_value is None and c.contact_erased_at is not None
         db.session.remove()
+
+
+def test_counter_console_links_to_its_tablet_mode(app, clock, world):
+    with app.app_context():
+        counter1 = db.session.scalar(select(Counter.id).join(Office).where(Office.code == "BKS", Counter.number == 1))
+        db.session.remove()
+    html = _sign_in(app, world, "petugas1").get(f"/counter?counter={counter1}").get_data(as_text=True)
+    assert f'href="/survei-tablet/loket/{counter1}"' in html
