@@ -456,3 +456,23 @@ def test_counter_console_links_to_its_tablet_mode(app, clock, world):
         db.session.remove()
     html = _sign_in(app, world, "petugas1").get(f"/counter?counter={counter1}").get_data(as_text=True)
     assert f'href="/survei-tablet/loket/{counter1}"' in html
+
+
+def test_a_skipped_survey_is_not_offered_again_on_that_tablet(app, clock, world):
+    manager = _sign_in(app, world, "manajer")
+    csrf = _csrf(manager, "/manager/BKS/feedback/tablet")
+    with app.app_context():
+        counter1 = db.session.scalar(select(Counter.id).join(Office).where(Office.code == "BKS", Counter.number == 1))
+        db.session.remove()
+    r = manager.post("/manager/BKS/feedback/tablet", data={"counter": counter1, "name": "", "csrf_token": csrf})
+    link = unescape(re.search(r'id="pair-link">([^<]+)<', r.get_data(as_text=True)).group(1))
+    tablet = app.test_client()
+    assert tablet.get("/survei-tablet/pair?" + link.split("?", 1)[1]).status_code == 302
+    _ticket(app, clock, counter_no=1)
+    html = tablet.get("/survei-tablet").get_data(as_text=True)
+    tid = re.search(r'name="ticket_id" value="(\d+)"', html).group(1)
+    r = tablet.post("/survei-tablet/lewati", data={"ticket_id": tid, "csrf_token": csrf_from(html)})
+    assert r.status_code == 303
+    assert tablet.get("/survei-tablet/state").get_json() == {"ticket": None}
+    assert 'id="tablet-form"' not in tablet.get("/survei-tablet").get_data(as_text=True)
+    assert _count(app, SurveyResponse) == 0
