@@ -13,7 +13,6 @@ from feedback.chart import ikm_bars
 from feedback.limits import keyed_hash
 from feedback.questionnaire import BY_CODE, PROFILE, UNSUR
 from feedback.services import complaints as complaint_svc
-from queue_service.extensions import babel  # noqa: F401  (Flask-Babel is configured by the core)
 
 
 def locale() -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from queue_service.extensions import db
 from queue_service.models import Office
 from queue_service.services import tickets as tsvc
-from tests.plugins.browser import assert_accessible, save_artifact, wait_js
+from tests.plugins.browser import assert_accessible, wait_js
 
 pytestmark = pytest.mark.browser
 
@@ -109,6 +109,7 @@ def test_citizen_survey_complaint_and_the_managers_answer(s, browser):
         reference = phone.inner_text(".reference")
         assert reference.startswith("BKS-") and NIK not in phone.content()
         assert_accessible(phone, artifact="feedback-complaint-sent")
+        own_link = phone.inner_text(".own-link a")
         phone.click("text=Kembali ke halaman nomor antrean")
         phone.wait_for_selector(f"[id='complaint-{reference}']")
         wait_js(phone, "document.getElementById('conn').dataset.state === 'connected'")
@@ -140,7 +141,19 @@ def test_citizen_survey_complaint_and_the_managers_answer(s, browser):
         phone.reload()
         assert "sudah kami ingatkan" in phone.inner_text("#complaints")
         assert_accessible(phone, artifact="feedback-answered")
-        save_artifact(phone, "feedback-citizen-answered")
+        phone.goto(own_link)  # the complaint's own link shows the answer too
+        assert "sudah kami ingatkan" in phone.inner_text(".complaint-answer")
+        assert_accessible(phone, artifact="feedback-complaint-own-page")
+        # the settings page with a mistake: the message is tied to its field
+        desk.goto(f"{s.url}/manager/BKS/feedback/pengaturan")
+        desk.fill("#target_days", "0")
+        desk.focus("main button[type=submit]")
+        desk.keyboard.press("Enter")
+        desk.wait_for_selector("#target_days-error")
+        assert desk.get_attribute("#target_days", "aria-invalid") == "true"
+        assert_accessible(desk, artifact="feedback-settings-error")
+        # the refused form's 422 is logged by Chromium as a failed resource: expected, nothing else is
+        errors.remove("Failed to load resource: the server responded with a status of 422 (UNPROCESSABLE ENTITY)")
         assert not errors, errors
     finally:
         phone_ctx.close()

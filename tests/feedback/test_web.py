@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from feedback.models import Complaint, SurveyClaim, SurveyResponse, SurveyTablet
 from queue_service.extensions import db
-from queue_service.models import Counter, Office, Service, Ticket
+from queue_service.models import Counter, Office, Ticket
 from queue_service.services import tickets as tsvc
 from queue_service.services.staff import create_user
-from tests.conftest import MONDAY_0800_WIB, seed
+from tests.conftest import seed
 from tests.hardening.conftest import csrf_from
 
 ALL3 = {f"U{i}": "3" for i in range(1, 10)}
