@@ -114,7 +114,7 @@ PRINTER_TCP_ALLOW_LOCAL = False
 # --- features -------------------------------------------------------------------
 #: Feature packages wired by create_app (each has a web.init_app). ``printers`` is the printer driver used by
 #: ``printjobs`` (and the print agent), not a feature.
-FEATURES = ["kiosk", "printjobs", "inventory", "bookings", "reports"]
+FEATURES = ["kiosk", "printjobs", "inventory", "bookings", "reports", "feedback"]
 
 # --- bookings (the ``bookings`` feature) ------------------------------------
 #: bookings a day per client address (IPv4, or IPv6 /64) and per phone number; active bookings per phone

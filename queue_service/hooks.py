@@ -16,9 +16,10 @@ of its own: the registry lives in ``app.extensions[KEY]``, one per app (tests bu
 
 Hooks read by the core today: quota caps and holds, finish hooks, background jobs, demo seeders and links,
 OpenAPI fragments, the printer check, device issue views, ticket printing, status-page panels, kiosk actions,
-start-page links. Read by features: office-page links (``inventory``'s manager page), report sections, office
-counters, turned-away sources (``reports``), bookable caps and stock promises (``bookings`` and ``inventory``),
-queue arrivals (wait estimates, once ``bookings`` registers expected arrivals).
+start-page links, counter console links. Read by features: office-page links (``inventory``'s manager page),
+report sections, office counters, turned-away sources and recorders (``reports``), bookable caps and stock
+promises (``bookings`` and ``inventory``), queue arrivals (wait estimates, once ``bookings`` registers expected
+arrivals).
 """
 from __future__ import annotations
 
@@ -147,6 +148,17 @@ class OfficeLink:
     label: Any
 
 
+@dataclass(frozen=True)
+class CounterLink:
+    """A link in the counter console's menu to a feature's page for that counter (feedback: the survey tablet
+    mode beside the counter). ``endpoint`` takes ``counter_id``; ``label``: Indonesian source text (lazy)."""
+
+    key: str
+    order: int
+    endpoint: str
+    label: Any
+
+
 #: ``(label, url)`` pairs ``adminduk demo`` prints, from ``(app, base URL, demo data)``; None = nothing to add.
 DemoLinks = Callable[["Flask", str, dict], "list[tuple[str, str]] | None"]
 
@@ -259,6 +271,7 @@ class Hooks:
     kiosk_actions: list[KioskAction] = field(default_factory=list)
     nav_links: list[NavLink] = field(default_factory=list)
     office_links: list[OfficeLink] = field(default_factory=list)
+    counter_links: list[CounterLink] = field(default_factory=list)
     report_sections: list[ReportSection] = field(default_factory=list)
     office_counters: dict[str, OfficeCounter] = field(default_factory=dict)
     turned_away_sources: dict[str, TurnedAwaySource] = field(default_factory=dict)
@@ -361,6 +374,12 @@ def register_office_link(app: "Flask", link: OfficeLink) -> None:
     _unique(of(app).office_links, link.key, "office page link")
     of(app).office_links.append(link)
     of(app).office_links.sort(key=lambda n: (n.order, n.key))
+
+
+def register_counter_link(app: "Flask", link: CounterLink) -> None:
+    _unique(of(app).counter_links, link.key, "counter console link")
+    of(app).counter_links.append(link)
+    of(app).counter_links.sort(key=lambda n: (n.order, n.key))
 
 
 def register_report_section(app: "Flask", section: ReportSection) -> None:

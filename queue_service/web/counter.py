@@ -12,6 +12,7 @@ from flask_login import login_required
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from queue_service import hooks
 from queue_service.clock import now
 from queue_service.db import write_apart
 from queue_service.extensions import db
@@ -81,7 +82,8 @@ def console():
     return render_template("counter/console.html", counter=counter, office=office, state=_state(counter),
                            transfer_targets=transfer_targets, transfer_defaults=transfer_defaults,
                            break_default=breaks.default_until(now(), office.timezone),
-                           zone=zone_abbreviation(office.timezone))
+                           zone=zone_abbreviation(office.timezone),
+                           counter_links=hooks.current().counter_links)
 
 
 @bp.get("/<counter_id>/state")

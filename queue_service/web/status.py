@@ -57,6 +57,18 @@ def status_view(ticket: Ticket) -> dict:
     return data
 
 
+def status_panels(ticket: Ticket) -> list[tuple[hooks.StatusPanel, dict]]:
+    """The features' panels for this ticket (``hooks.status_panels``), each with its template context; a panel
+    whose ``context`` returns None is left out."""
+    at = now()
+    out = []
+    for panel in hooks.current().status_panels:
+        context = panel.context(db.session, ticket, at)
+        if context is not None:
+            out.append((panel, context))
+    return out
+
+
 @bp.get("/t/<token>")
 def page(token: str):
     if not 8 <= len(token) <= 64:
@@ -65,5 +77,5 @@ def page(token: str):
     if ticket is None:
         abort(404)
     data = status_view(ticket)
-    response = render_template("status/page.html", t=data, token=token)
+    response = render_template("status/page.html", t=data, token=token, panels=status_panels(ticket))
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

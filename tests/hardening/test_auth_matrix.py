@@ -142,6 +142,21 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
         ("targets", "POST")]},
     ("figures_api.office_figures", "GET"): MANAGERS, ("figures_api.office_staffing", "GET"): MANAGERS,
     ("figures_api.offices_figures", "GET"): MANAGERS | only("other_manager"),
+    # feedback (issue 15): the citizen's survey and complaint form, public by ticket token (CSRF, rate-limited;
+    # a survey of an unfinished ticket is a 409), and a complaint's own page by its opaque token
+    ("feedback.survey", "POST"): ALL, ("feedback.send_complaint", "POST"): ALL,
+    ("feedback.complaint_page", "GET"): ALL,
+    # managers: IKM, complaints inbox and commands, LAPOR! export, settings, tablets (picker: their own offices)
+    ("feedback_manager.pick", "GET"): MANAGERS | only("other_manager"),
+    **{(f"feedback_manager.{e}", m): MANAGERS for e, m in [
+        ("ikm", "GET"), ("inbox", "GET"), ("complaint", "GET"), ("act", "POST"), ("lapor_csv", "GET"),
+        ("settings", "GET"), ("settings", "POST"), ("tablets", "GET"), ("tablets", "POST")]},
+    # the counter tablet: a paired tablet only (its own cookie; nobody here holds one), or the office's staff
+    **{(f"feedback_tablet.{e}", m): NOBODY for e, m in [
+        ("pair", "GET"), ("page", "GET"), ("state", "GET"), ("submit", "POST"), ("skip", "POST")]},
+    ("feedback_tablet.pick", "GET"): STAFF | only("other_clerk", "other_manager"),
+    **{(f"feedback_tablet.{e}", m): STAFF for e, m in [
+        ("clerk_page", "GET"), ("clerk_state", "GET"), ("clerk_submit", "POST"), ("clerk_skip", "POST")]},
 }
 
 def _spare_objects(world) -> dict:
@@ -171,6 +186,7 @@ def _spare_objects(world) -> dict:
         except ImportError:  # inventory feature not in this build
             pass
         out.update(_booking_objects(office))
+        out.update(_feedback_objects(office))
         db.session.remove()
     return out
 
@@ -205,6 +221,22 @@ def _booking_objects(office) -> dict:
             "remote_token": ticket.token, "entry_id": entry.id}
 
 
+def _feedback_objects(office) -> dict:
+    """A complaint about a BKS ticket (feedback feature), for the complaint routes' id and token."""
+    try:
+        from feedback.services import complaints as complaint_svc
+        from feedback.services.settings import FeedbackSettings
+    except ImportError:  # feedback feature not in this build
+        return {}
+    from queue_service.models import Ticket
+    ticket = db.session.scalar(select(Ticket).where(Ticket.office_id == office.id).order_by(Ticket.id))
+    data = complaint_svc.parse({"kind": "saran", "category": "sarana", "text": "Kursi ruang tunggu kurang."})
+    sent, _ = complaint_svc.send(db.session, ticket=ticket, data=data, now=MONDAY_0800_WIB,
+                                 settings=FeedbackSettings())
+    db.session.commit()
+    return {"complaint_id": sent.complaint.id, "complaint_token": sent.token}
+
+
 def path_values(world, spare: dict) -> dict:
     ids = world.bks.ids
     return {"code": "BKS", "office_code": "BKS", "counter_id": ids["counter"], "device_id": spare["device"],
@@ -215,11 +247,13 @@ def path_values(world, spare: dict) -> dict:
             "item_code": "KTP_EL", "rule_id": spare.get("rule"), "part": "huruf-b",
             "booking_code": spare.get("booking_code"), "day": spare.get("day"), "entry_id": spare.get("entry_id"),
             "booking_token": spare.get("booking_token"), "remote_token": spare.get("remote_token"),
-            "month": "2026-01"}
+            "month": "2026-01",
+            "complaint_id": spare.get("complaint_id"), "complaint_token": spare.get("complaint_token")}
 
 
 #: per-endpoint values that differ from the shared ones above
-OVERRIDES = {"auth.set_language": {"code": "en"}, "figures.office_export": {"fmt": "csv"}}
+OVERRIDES = {"auth.set_language": {"code": "en"}, "figures.office_export": {"fmt": "csv"},
+             "feedback_manager.act": {"action": "answer"}}
 #: valid JSON bodies, so that an allowed caller gets past input checks to the office/ownership check
 #: (api.transfer gets none on purpose: another office's ticket must be refused before its body is judged)
 BODIES = {"api.issue_ticket": {"service": "KK"}, "print_api.agent_result": {"ok": True},
@@ -235,6 +269,8 @@ def build_url(app, rule, values: dict) -> str:
     args = {}
     for name in rule.arguments:
         value = OVERRIDES.get(rule.endpoint, {}).get(name, values.get(name))
+        if name == "token" and rule.endpoint == "feedback.complaint_page":
+            value = values["complaint_token"]
         if name == "token" and rule.endpoint.startswith(("bookings.", "bookings_remote.")):
             value = values["booking_token" if rule.endpoint.startswith("bookings.") else "remote_token"]
         assert value is not None, f"no test value for path parameter {name!r} of {rule.rule}: add it to path_values"

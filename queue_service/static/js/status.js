@@ -100,6 +100,10 @@
       el.conn.setAttribute("data-state", "offline");
       el.conn.hidden = false; el.conn.textContent = T.offline;
     });
+    // every event of the ticket's room, for the features' panel scripts (hooks.StatusPanel)
+    socket.onAny(function (name, payload) {
+      document.dispatchEvent(new CustomEvent("adminduk:ticket-event", { detail: { name: name, payload: payload } }));
+    });
     ["ticket_called", "ticket_recalled", "ticket_updated", "ticket_finished", "ticket_issued"].forEach(function (name) {
       socket.on(name, update);
     });
