@@ -44,5 +44,7 @@ def init_app(app: Flask) -> None:
         "complaints", _l("Pengaduan dan saran"), 60, report.build_complaints,
         "feedback/report/_complaints.html", export=report.export_complaints,
         places=frozenset({"report", "figures"})))
-    hooks.register_office_counter(app, "complaints", report.office_complaint_counter)
+    hooks.register_office_counter(app, "complaints", report.office_complaint_counter, labels={
+        "received": _l("Pengaduan masuk"), "answered_on_time": _l("Dijawab tepat waktu"),
+        "overdue": _l("Pengaduan terlambat")})
     app.add_template_global(common.ikm_chart, "ikm_chart")

@@ -274,6 +274,7 @@ class Hooks:
     counter_links: list[CounterLink] = field(default_factory=list)
     report_sections: list[ReportSection] = field(default_factory=list)
     office_counters: dict[str, OfficeCounter] = field(default_factory=dict)
+    office_counter_labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     turned_away_sources: dict[str, TurnedAwaySource] = field(default_factory=dict)
     turned_away_recorders: list[TurnedAwayRecorder] = field(default_factory=list)
     bookable_caps: list[BookableCap] = field(default_factory=list)
@@ -393,10 +394,14 @@ def report_sections(app: "Flask", place: str) -> list[ReportSection]:
     return [s for s in of(app).report_sections if place in s.places]
 
 
-def register_office_counter(app: "Flask", key: str, counter: OfficeCounter) -> None:
+def register_office_counter(app: "Flask", key: str, counter: OfficeCounter,
+                            labels: "Mapping[str, Any] | None" = None) -> None:
+    """``labels``: the column heading of each number the counter gives (Indonesian source text, lazy); the JSON
+    API keeps the names themselves."""
     if key in of(app).office_counters:
         raise ValueError(f"office counter {key!r} is registered twice")
     of(app).office_counters[key] = counter
+    of(app).office_counter_labels[key] = dict(labels or {})
 
 
 def register_turned_away_source(app: "Flask", key: str, source: TurnedAwaySource) -> None:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from queue_service import hooks
 from queue_service.domain.clock import local_time, zone_abbreviation
 from queue_service.extensions import db
 from queue_service.web.access import accessible_offices, principal, require
@@ -117,7 +118,10 @@ def overview():
         desc=_("Batang: waktu tunggu P90 tiap kantor selama periode."), css="bar bar-wait"))
     columns, extra = build.office_counters(db.session, [o.id for o, _, _ in rows], p.start, p.end,
                                            w.office_counters())
-    return render_template("reports/overview.html", rows=rows, period=p, svg=svg, columns=columns, extra=extra)
+    labels = hooks.current().office_counter_labels
+    headings = {(key, name): labels.get(key, {}).get(name, name) for key, name in columns}
+    return render_template("reports/overview.html", rows=rows, period=p, svg=svg, columns=columns, extra=extra,
+                           headings=headings)
 
 
 @bp.get("/<code>/figures")

@@ -18,7 +18,7 @@ def test_default_features_wire_the_figures_through_the_hooks(tmp_path):
     assert [n.endpoint for n in h.office_links] == ["figures.office_page"]
     assert "stock" in h.turned_away_sources
     assert h.demo_links[-1](app, "http://x", {}) == [("Queue figures", "http://x/manager/figures")]  # reports: last
-    assert [s.key for s in hooks.report_sections(app, "report")] == ["bookings"]
+    assert [s.key for s in hooks.report_sections(app, "report")] == ["bookings", "ikm", "complaints"]
     doc = app.test_client().get("/api/v1/openapi.json").json
     assert {"/api/v1/offices/{office_code}/figures", "/api/v1/offices/{office_code}/staffing",
             "/api/v1/figures"} <= set(doc["paths"]) and "OfficeFigures" in doc["components"]["schemas"]
@@ -66,3 +66,18 @@ def test_other_features_office_counters_are_columns_of_the_offices_side_by_side(
     assert body["offices"][0]["counters"] == {"complaints": {"Pengaduan": 4, "Dijawab": 3}}
     from datetime import date
     assert seen[-1][1:] == (date(2026, 1, 1), date(2026, 1, 31)) and len(seen[-1][0]) == 1
+
+
+def test_office_counter_columns_are_headed_by_their_labels_in_the_pages_language(rapp, rdemo):
+    """A counter's names stay machine keys in the API; the page heads each column with the label the feature
+    registered, in the page's language (a raw "answered_on_time" never reaches a manager)."""
+    from flask_babel import lazy_gettext as _l
+
+    hooks.register_office_counter(rapp, "complaints", lambda s, ids, a, b: {i: {"overdue": 2} for i in ids},
+                                  labels={"overdue": _l("Pengaduan terlambat")})
+    client = login(rapp.test_client(), rdemo, "admin")
+    html = client.get("/manager/figures?from=2026-01-01&to=2026-01-31").get_data(as_text=True)
+    assert '<th scope="col" class="num">Pengaduan terlambat</th>' in html and ">overdue<" not in html
+    client.get("/lang/en")
+    html = client.get("/manager/figures?from=2026-01-01&to=2026-01-31").get_data(as_text=True)
+    assert '<th scope="col" class="num">Overdue complaints</th>' in html
