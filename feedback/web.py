@@ -20,6 +20,7 @@ DEFAULTS = {
 def init_app(app: Flask) -> None:
     import feedback.models  # noqa: F401  (the tables, on the core's metadata)
     from feedback import report
+    from feedback.seed import seed_feedback
     from feedback.views import citizen, common, jobs, manager, tablet
 
     for key, value in DEFAULTS.items():
@@ -37,6 +38,8 @@ def init_app(app: Flask) -> None:
                                                        _l("Tablet survei")))
     hooks.register_job(app, "feedback-erase-contacts", float(app.config["FEEDBACK_ERASE_EVERY_SECONDS"]),
                        jobs.erase_contacts_job)
+    hooks.register_seeder(app, seed_feedback)
+    hooks.register_demo_links(app, lambda _app, base, _data: [("IKM survey and complaints", f"{base}/manager/feedback")])  # survey answers and complaints on the demo's past days
     hooks.register_report_section(app, hooks.ReportSection(
         "ikm", _l("Indeks Kepuasan Masyarakat (IKM)"), 50, report.build_ikm, "feedback/report/_ikm.html",
         export=report.export_ikm, places=frozenset({"report", "figures"})))

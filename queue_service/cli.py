@@ -73,10 +73,12 @@ def init_db():
 
 @main.command("seed-demo")
 @click.option("--json", "as_json", is_flag=True, help="Print every code, id, login, password and token as JSON.")
+@click.option("--history-days", type=click.IntRange(0, 120), default=0, show_default=True,
+              help="Past office days of tickets (and the features' data on them) to seed, as 'adminduk demo' does.")
 @with_appcontext
-def seed_demo_cmd(as_json):
+def seed_demo_cmd(as_json, history_days):
     """Create the demo office (Disdukcapil Kabupaten Bekasi) with random passwords and tokens."""
-    data = seed(as_json)
+    data = seed(as_json, history_days)
     if not as_json:
         print_logins(data)
 

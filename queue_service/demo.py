@@ -20,12 +20,22 @@ def secret_file(instance: Path) -> Path:
     return instance / "secret_key"
 
 
-def seed(as_json: bool) -> dict:
-    """The demo office, then every feature's demo data (``hooks.seeders``), in one transaction."""
+#: past office days ``adminduk demo`` plays for the demo office (``--history-days``)
+HISTORY_DAYS = 10
+
+
+def seed(as_json: bool, history_days: int = 0) -> dict:
+    """The demo office, ``history_days`` past office days of its queue, then every feature's demo data
+    (``hooks.seeders``), in one transaction."""
     from queue_service.extensions import db
+    from queue_service.services.demo_history import seed_history
     from queue_service.services.seed import seed_demo
     try:
         data = seed_demo(db.session, now=_now())
+        if history_days > 0:
+            click.echo(f"Playing {history_days} past office days of the demo queue (once; this takes a little while)...",
+                       err=True)
+            data["history_tickets"] = seed_history(db.session, data, _now(), days=history_days)
         for seeder in hooks.current().seeders:
             seeder(db.session, data, _now())
     except ValueError as exc:
@@ -82,7 +92,10 @@ def demo_dir(environ=None) -> Path:
 @click.option("--no-serve", is_flag=True, help="Prepare and print, but do not start the server.")
 @click.option("--office-hours", is_flag=True,
               help="Keep the demo office's real hours (08:00-15:00 WIB, Mon-Fri) instead of open all day.")
-def demo_cmd(host, port, data_dir, async_mode, no_serve, office_hours):
+@click.option("--history-days", type=click.IntRange(0, 120), default=HISTORY_DAYS, show_default=True,
+              help="Past office days of tickets, survey answers and complaints to seed (the queue figures, IKM "
+                   "and wait estimates have a history); 0 for none.")
+def demo_cmd(host, port, data_dir, async_mode, no_serve, office_hours, history_days):
     """Prepare a demo (SQLite in ~/.local/share/adminduk/demo, the demo office) and serve it."""
     from sqlalchemy import select
 
@@ -105,7 +118,7 @@ def demo_cmd(host, port, data_dir, async_mode, no_serve, office_hours):
         from flask_migrate import upgrade
         upgrade()
         if db.session.scalar(select(Office.id).limit(1)) is None:
-            data = seed(as_json=False)
+            data = seed(as_json=False, history_days=history_days)
             if not office_hours:
                 from queue_service.services.seed import open_all_day
                 open_all_day(db.session)  # so the demo can be tried at any hour

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from queue_service.cli import main
 from queue_service.extensions import db
@@ -179,3 +179,30 @@ def test_serving_caps_malloc_arenas_unless_the_environment_says(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     if platform.libc_ver()[0] == "glibc":
         assert limit_malloc_arenas() is True
+
+
+def test_seed_demo_with_history_plays_past_office_days_through_the_queue(app, runner, clock):
+    """``--history-days`` (``adminduk demo`` seeds 10): past open weekdays played through the service layer —
+    every ticket issued, called by a demo clerk at a counter, finished (or not there), nothing left open, nothing
+    today — and the features' seeders build on it (survey answers and complaints for the IKM pages)."""
+    from datetime import date
+
+    from feedback.models import Complaint, SurveyResponse
+    from queue_service.models import TicketEvent
+
+    r = run(runner, "seed-demo", "--json", "--history-days", "2")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output[r.output.index("{"):])
+    with app.app_context():
+        days = set(db.session.scalars(select(Ticket.service_day).distinct()))
+        assert days == {date(2026, 1, 1), date(2026, 1, 2)}  # Thu and Fri before the demo clock's Monday
+        statuses = set(db.session.scalars(select(Ticket.status).distinct()))
+        assert statuses <= {"done", "no_show", "expired"} and "done" in statuses
+        n = db.session.scalar(select(func.count(Ticket.id)))
+        assert n == data["history_tickets"] and n > 300
+        called = db.session.scalar(select(func.count(func.distinct(TicketEvent.ticket_id))).where(
+            TicketEvent.action == "call", TicketEvent.actor.like("user:petugas%")))
+        assert called >= n - 10  # expired tickets (left at closing) were never called
+        assert db.session.scalar(select(func.count(SurveyResponse.id))) > n // 10
+        assert sorted(db.session.scalars(select(Complaint.state))) == [
+            "baru", "baru", "dijawab", "ditugaskan", "selesai"]

@@ -61,6 +61,24 @@ def test_a_plain_pip_install_brings_gevent_and_the_launcher():
     assert "queue_service.launch:main" in cfg["options.entry_points"]["console_scripts"]
 
 
+def test_a_plain_pip_install_ships_every_feature_package():
+    """``create_app`` skips a feature whose package is not installed (a smaller build): a package left out of
+    setup.cfg's list would vanish silently from a ``pip install .`` (the figures and the IKM once did), while the
+    tests, run from the checkout, still found it."""
+    from setuptools import find_packages
+
+    from queue_service.config import FEATURES
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    include = [line.strip() for line in cfg["options.packages.find"]["include"].splitlines() if line.strip()]
+    shipped = set(find_packages(where=str(ROOT), include=include))
+    missing = [name for name in [*FEATURES, "printers", "templates"] if f"{name}" not in shipped
+               or any(f"{name}.{sub.name}" not in shipped for sub in (ROOT / name).iterdir()
+                      if sub.is_dir() and (sub / "__init__.py").exists())]
+    assert not missing, f"not in a pip install: {missing}"
+
+
 def _open_websockets(url: str, n: int) -> list[socket.socket]:
     """``n`` browser-like Engine.IO websocket handshakes, kept open (a display each, as far as the server's
     connection handling goes)."""
