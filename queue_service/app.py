@@ -198,10 +198,13 @@ def _request_hooks(app: Flask) -> None:
         if app.config.get("WTF_CSRF_ENABLED", True):  # tests may switch CSRF off
             csrf.protect()
 
+    from queue_service.web.pages import manager_sections
+
     @app.context_processor
     def _globals():
         return {"current_locale": str(get_locale() or app.config["DEFAULT_LOCALE"]),
-                "languages": app.config["LANGUAGES"], "current_user": current_user}
+                "languages": app.config["LANGUAGES"], "current_user": current_user,
+                "manager_sections": manager_sections}
 
     @app.after_request
     def _headers(response):
