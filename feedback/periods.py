@@ -69,7 +69,8 @@ def _bounds(year: int, first_month: int, months: int) -> tuple[date, date]:
 
 def parse(text: str) -> Period:
     """A period from its key; :class:`BadPeriod` for anything else (``2026-13``, ``26-01``, ``2026-Q5``)."""
-    m = _RE.match((text or "").strip())
+    text = (text or "").strip()
+    m = _RE.match(text) if text.isascii() else None  # \d also takes Arabic-Indic and full-width digits
     if not m:
         raise BadPeriod(f"not a period: {text!r} (use 2026-01, 2026-Q1, 2026-S1 or 2026)")
     year = int(m["year"])

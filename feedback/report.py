@@ -93,3 +93,14 @@ def office_complaint_counter(session: Session, office_ids, start, end) -> dict[i
     counts = complaint_counts(session, list(office_ids), start, end, now())
     return {oid: {"received": c.received, "answered_on_time": c.answered_on_time, "overdue": c.overdue}
             for oid, c in counts.items()}
+
+
+def office_ikm_counter(session: Session, office_ids, start, end) -> dict[int, dict[str, int | float]]:
+    """``hooks.OfficeCounter`` "ikm": each office's index and respondents in the period (the kabupaten
+    comparison's columns; an office without answers has no index)."""
+    from feedback.services.reports import office_ikm
+    out = {}
+    for oid in office_ids:
+        result = office_ikm(session, oid, start, end)
+        out[oid] = {"ikm": None if result.index is None else float(result.index), "respondents": result.respondents}
+    return out

@@ -21,11 +21,11 @@ def init_app(app: Flask) -> None:
     import feedback.models  # noqa: F401  (the tables, on the core's metadata)
     from feedback import report
     from feedback.seed import seed_feedback
-    from feedback.views import citizen, common, jobs, manager, tablet
+    from feedback.views import api, citizen, common, jobs, manager, tablet
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    for module in (citizen, manager, tablet):
+    for module in (citizen, manager, tablet, api):
         app.register_blueprint(module.bp)
     hooks.register_status_panel(app, hooks.StatusPanel(
         "feedback", 50, "feedback/_status_panel.html", citizen.panel_context,
@@ -50,4 +50,7 @@ def init_app(app: Flask) -> None:
     hooks.register_office_counter(app, "complaints", report.office_complaint_counter, labels={
         "received": _l("Pengaduan masuk"), "answered_on_time": _l("Dijawab tepat waktu"),
         "overdue": _l("Pengaduan terlambat")})
+    hooks.register_office_counter(app, "ikm", report.office_ikm_counter, labels={
+        "ikm": _l("IKM"), "respondents": _l("Responden IKM")})
+    hooks.register_openapi(app, api.PATHS, api.SCHEMAS)
     app.add_template_global(common.ikm_chart, "ikm_chart")

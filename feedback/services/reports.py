@@ -84,6 +84,13 @@ def _merge(parts) -> tuple[int, dict[str, ikm.Tally]]:
     return n, merged
 
 
+def office_ikm(session: Session, office_id: int, start: date, end: date) -> ikm.IkmResult:
+    """The office's overall index for ``start``..``end`` (no per-service rows, no profile)."""
+    per = _tallies(session, office_id, start, end)
+    n, tallies = _merge(list(per.values())) if per else (0, {})
+    return ikm.compute(tallies, n)
+
+
 def ikm_report(session: Session, office: Office, start: date, end: date,
                served: dict[int, int] | None = None) -> IkmReport:
     """IKM of ``office`` for ``start``..``end``; ``served`` (service id -> citizens served) as the report

@@ -24,7 +24,8 @@ def test_parse(key, kind, start, end):
 
 
 @pytest.mark.parametrize("bad", ["", None, "2026-13", "2026-00", "26-01", "2026-Q5", "2026-S3", "2026-1",
-                                 "1999", "2026-01-01", "2026-q1", " 2026-01x"])
+                                 "1999", "2026-01-01", "2026-q1", " 2026-01x",
+                                 "٢٠٢٦", "２０２６-０１", "2026-Q١"])  # only ASCII digits
 def test_bad_periods(bad):
     with pytest.raises(BadPeriod):
         parse(bad)

@@ -148,6 +148,7 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     ("feedback.complaint_page", "GET"): ALL,
     # managers: IKM, complaints inbox and commands, LAPOR! export, settings, tablets (picker: their own offices)
     ("feedback_manager.pick", "GET"): MANAGERS | only("other_manager"),
+    ("feedback_api.office_ikm", "GET"): MANAGERS,  # the IKM as JSON for the office's managers and admins
     **{(f"feedback_manager.{e}", m): MANAGERS for e, m in [
         ("ikm", "GET"), ("inbox", "GET"), ("complaint", "GET"), ("act", "POST"), ("lapor_csv", "GET"),
         ("settings", "GET"), ("settings", "POST"), ("tablets", "GET"), ("tablets", "POST")]},
