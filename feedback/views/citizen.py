@@ -66,8 +66,9 @@ def panel(session, ticket: Ticket, at, *, survey_values=None, survey_errors=None
 
 
 def panel_context(session, ticket: Ticket, at) -> dict | None:
-    """``hooks.StatusPanel.context``: the panel for every ticket (the survey part stays hidden until done)."""
-    return panel(session, ticket, at)
+    """``hooks.StatusPanel.context``: the panel for every ticket (the survey part stays hidden until done); on
+    the status page, which reloads without JavaScript while the ticket can still change."""
+    return {**panel(session, ticket, at), "reloads": ticket.status in ("waiting", "called", "serving")}
 
 
 def _page(ticket: Ticket, fb: dict, status: int):
@@ -81,6 +82,14 @@ def _json_error(status: int, code: str, message: str, errors: dict | None = None
     if errors is not None:
         body["errors"] = errors
     return jsonify(body), status
+
+
+@bp.get("/t/<token>/pengaduan")
+def complaint_form_page(token: str):
+    """The panel on a page of its own, which does not reload: where a citizen without JavaScript writes a message
+    while the ticket is still in the queue (the status page reloads every 30 s then, which would wipe it)."""
+    ticket = _ticket(token)
+    return _page(ticket, panel(db.session, ticket, now()), 200)
 
 
 @bp.post("/t/<token>/survei")

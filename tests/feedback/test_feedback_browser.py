@@ -195,3 +195,33 @@ def test_counter_tablet_offers_the_survey_of_the_ticket_just_finished(s, browser
     finally:
         desk_ctx.close()
         tablet_ctx.close()
+
+
+def test_without_javascript_a_message_written_in_the_queue_is_not_wiped_by_the_reload(s, browser):
+    """A phone with JavaScript off: the status page reloads every 30 s while the ticket is in the queue, so the
+    complaint form is offered on a page of its own (the inline one is hidden); once the ticket is done the page
+    stops reloading and the survey is there."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(15_000)
+        token, ticket_id, counter_id = _issue(s)
+        page.goto(f"{s.url}/t/{token}")
+        assert page.locator("meta[http-equiv=refresh]").count() == 1
+        assert page.is_hidden("#complaints details.complaint-form-wrap")
+        page.click(f"#complaints a[href='/t/{token}/pengaduan']")
+        page.wait_for_url(f"**/t/{token}/pengaduan")
+        assert page.locator("meta[http-equiv=refresh]").count() == 0
+        page.click("#complaints summary")
+        page.check("#cf-kind input[value='saran']")
+        page.select_option("#cf-category", "sarana")
+        page.fill("#cf-text", "Mohon tambah kursi di ruang tunggu.")
+        page.click("#complaint-form button[type=submit]")
+        page.wait_for_selector("#sent-title")
+        _serve(s, counter_id, ticket_id)
+        page.goto(f"{s.url}/t/{token}")
+        assert page.locator("meta[http-equiv=refresh]").count() == 0  # done: nothing to follow any more
+        assert page.is_visible("#survey-form") and page.is_visible("#complaints details.complaint-form-wrap")
+        assert "Mohon tambah kursi" in page.inner_text("#complaints")
+    finally:
+        ctx.close()

@@ -145,7 +145,7 @@ EXPECTED: dict[tuple[str, str], frozenset] = {
     # feedback (issue 15): the citizen's survey and complaint form, public by ticket token (CSRF, rate-limited;
     # a survey of an unfinished ticket is a 409), and a complaint's own page by its opaque token
     ("feedback.survey", "POST"): ALL, ("feedback.send_complaint", "POST"): ALL,
-    ("feedback.complaint_page", "GET"): ALL,
+    ("feedback.complaint_page", "GET"): ALL, ("feedback.complaint_form_page", "GET"): ALL,
     # managers: IKM, complaints inbox and commands, LAPOR! export, settings, tablets (picker: their own offices)
     ("feedback_manager.pick", "GET"): MANAGERS | only("other_manager"),
     ("feedback_api.office_ikm", "GET"): MANAGERS,  # the IKM as JSON for the office's managers and admins
