@@ -17,7 +17,8 @@ def test_default_features_wire_the_figures_through_the_hooks(tmp_path):
     assert [n.endpoint for n in h.nav_links if n.key == "figures"] == ["figures.overview"]
     assert [n.endpoint for n in h.office_links] == ["figures.office_page"]
     assert "stock" in h.turned_away_sources
-    printed = [link for links in h.demo_links for link in (links(app, "http://x", {}) or [])]
+    data = {"office": {"code": "BKS"}, "devices": [], "users": [], "services": [], "counters": []}
+    printed = [link for links in h.demo_links for link in (links(app, "http://x", data) or [])]
     assert ("Queue figures", "http://x/manager/figures") in printed
     assert [s.key for s in hooks.report_sections(app, "report")] == ["bookings", "ikm", "complaints"]
     doc = app.test_client().get("/api/v1/openapi.json").json
