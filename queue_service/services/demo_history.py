@@ -1,5 +1,5 @@
 """Past days for the demo office, played through the service layer: citizens arrive through each open day (a
-crowd at opening, a lunch dip), the demo's counters call, start and finish them, a few do not come when called,
+crowd at opening, a lunch dip; its calendar's open days), the demo's counters call, start and finish them, a few do not come when called,
 and what is left at closing expires at the day's rollover. ``adminduk demo`` seeds them (``--history-days``) so
 that a manager trying the demo sees queue figures, and the wait estimates and the other features' demo data
 (IKM answers) have a history to stand on.
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from queue_service.domain.clock import office_day, zone
 from queue_service.models import Counter, Office, Service
 from queue_service.services import tickets as svc
+from queue_service.services.calendar import office_calendar
 
 #: arrivals per hour relative to the day's mean (the door crowd at 08:00, the lunch dip)
 HOURLY = {8: 1.7, 9: 1.4, 10: 1.1, 11: 0.9, 12: 0.45, 13: 0.8, 14: 0.55}
@@ -31,12 +32,14 @@ NO_SHOW = 0.05  # called, not there
 PRIORITY = 0.06  # lansia, disabilitas, ibu hamil
 
 
-def open_days_before(office: Office, today: date, days: int) -> list[date]:
-    """The last ``days`` open weekdays of ``office`` before ``today``, oldest first."""
+def open_days_before(session: Session, office: Office, today: date, days: int) -> list[date]:
+    """The last ``days`` days ``office`` was open before ``today`` (its calendar: weekdays, national holidays,
+    its own closures), oldest first."""
+    calendar = office_calendar(session, office)
     out, d = [], today
-    while len(out) < days:
+    while len(out) < days and (today - d).days < 10 * days + 30:
         d -= timedelta(days=1)
-        if str(d.isoweekday()) in (office.open_days or "12345"):
+        if calendar.status(d).open:
             out.append(d)
     return out[::-1]
 
@@ -135,7 +138,7 @@ def seed_history(session: Session, data: dict, now: datetime, *, days: int = 20,
             clerks[int(name[7:])] = f"user:{u['username']}"
     rng = random.Random(seed)
     total = 0
-    for day in open_days_before(office, office_day(now, office.timezone), days):
+    for day in open_days_before(session, office, office_day(now, office.timezone), days):
         total += play_day(session, office, day, rng=rng, per_day=per_day, clerks=clerks)
         svc.close_day(session, office=office, now=_local(day + timedelta(days=1), time(0, 5), zone(office.timezone)))
     return total

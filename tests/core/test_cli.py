@@ -195,7 +195,9 @@ def test_seed_demo_with_history_plays_past_office_days_through_the_queue(app, ru
     data = json.loads(r.output[r.output.index("{"):])
     with app.app_context():
         days = set(db.session.scalars(select(Ticket.service_day).distinct()))
-        assert days == {date(2026, 1, 1), date(2026, 1, 2)}  # Thu and Fri before the demo clock's Monday
+        # the two open days before the demo clock's Monday 5 January 2026: Friday the 2nd, and Wednesday 31 December
+        # (Thursday 1 January is New Year's Day in the office's calendar)
+        assert days == {date(2025, 12, 31), date(2026, 1, 2)}
         statuses = set(db.session.scalars(select(Ticket.status).distinct()))
         assert statuses <= {"done", "no_show", "expired"} and "done" in statuses
         n = db.session.scalar(select(func.count(Ticket.id)))

@@ -245,6 +245,26 @@ def test_complaints_are_rate_limited_per_ticket(app, clock, world):
     assert _count(app, Complaint) == 3
 
 
+def test_complaints_are_rate_limited_per_address_across_tickets(app, clock, world):
+    """One phone (one address) sending about many tickets: the address limit holds across them, over HTTP; another
+    address is not affected; nothing over the limit is stored."""
+    from feedback.services.complaints import ADDRESS_LIMIT
+    phone = app.test_client()
+    sent = 0
+    for _ in range(ADDRESS_LIMIT.count):
+        token = _ticket(app, clock)
+        assert _send(phone, token, _csrf(phone, f"/t/{token}")).status_code == 201
+        sent += 1
+    token = _ticket(app, clock)
+    r = _send(phone, token, _csrf(phone, f"/t/{token}"))
+    assert r.status_code == 429 and "Terlalu banyak pesan" in r.get_data(as_text=True)
+    assert _count(app, Complaint) == sent
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert _send(other, token, _csrf(other, f"/t/{token}")).status_code == 201
+    assert _count(app, Complaint) == sent + 1
+
+
 # --------------------------------------------------------------------------- manager
 
 def _complaint_id(app):
