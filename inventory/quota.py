@@ -107,6 +107,12 @@ def stock_quota_cap(session: Session, service: Service, day: date, promises: Ite
     return min(caps)
 
 
+def blanks_are_why(stock_cap: int | None, own_quota: int | None) -> bool:
+    """Whether a full service is full because of the blanks: the stock cap is its lowest limit (what the kiosk
+    calls "Blangko habis", and where a refusal counts as lost demand)."""
+    return stock_cap is not None and (own_quota is None or stock_cap < own_quota)
+
+
 def service_availability(session: Session, service: Service, day: date, caps: Iterable = ()) -> dict:
     """What the kiosk shows for a service today: whether it takes tickets, and if stock is why it
     does not, "Blangko habis" and the fallback service (Suket) to offer instead."""
@@ -120,7 +126,7 @@ def service_availability(session: Session, service: Service, day: date, caps: It
         reason = "inactive"
     elif not available:
         own = service.daily_quota
-        reason = "out_of_stock" if stock_cap is not None and (own is None or stock_cap < own) else "quota_reached"
+        reason = "out_of_stock" if blanks_are_why(stock_cap, own) else "quota_reached"
     fallback = None
     if not available and service.fallback is not None and service.fallback.active:
         fb = service.fallback

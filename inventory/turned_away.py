@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from inventory.ledger import record_turned_away
 from inventory.models import ServiceConsumption, StockDay, StockItem
-from inventory.quota import consumptions_for, stock_quota_cap
+from inventory.quota import blanks_are_why, consumptions_for, stock_quota_cap
 from queue_service.domain.clock import office_day
 from queue_service.models import Office, Service
 
@@ -60,9 +60,7 @@ def stock_refusal(session: Session, office: Office, service: Service, now: datet
     if not rules:
         return False
     day = office_day(now, office.timezone)
-    cap = stock_quota_cap(session, service, day, promises)
-    own = service.daily_quota
-    if cap is None or (own is not None and own <= cap):
+    if not blanks_are_why(stock_quota_cap(session, service, day, promises), service.daily_quota):
         return False
     item = session.get(StockItem, rules[0].item_id)
     record_turned_away(session, office=office, item_code=item.code, count=1, now=now)

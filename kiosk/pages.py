@@ -29,6 +29,7 @@ from queue_service.models import Device, Ticket
 from queue_service.services import tickets as svc_tickets
 from queue_service.services.waits import estimate_ticket
 from queue_service.web.access import principal, principal_from_token, require, set_device_cookie
+from queue_service.web.api import office_service
 from queue_service.web.helpers import commit_and_emit, count_refusal, field, json_body, public_base
 from queue_service.web.serializers import ticket_json
 
@@ -177,9 +178,7 @@ def turned_away():
         abort(403, description="Only a kiosk device can report a citizen turned away.")
     office = device.office
     code = field(json_body(), "service", str, max_length=16)
-    service = next((s for s in office.services if s.code == code), None)
-    if service is None:
-        abort(404, description=f"Service {code!r} does not exist in office {office.code}.")
+    service = office_service(office, code)
     t = now()
     registered = hooks.current()
     if not service.active or not svc_tickets.quota_reached(

@@ -103,8 +103,9 @@ def play_day(session: Session, office: Office, day: date, *, rng: random.Random,
                 svc.no_show(session, ticket=ticket, now=at, actor=clerks.get(counter.number, "demo"))
             else:
                 svc.finish(session, ticket=ticket, now=at, actor=clerks.get(counter.number, "demo"))
-            idle[counter.id] = ready_counter = counter
-            ready = [ready_counter] + ([c for c in ready if c.id != counter.id] if ticket.status == "waiting" else [])
+            idle[counter.id] = counter
+            # the counter itself calls next; a ticket back in the queue (not there, requeued) may go to any idle one
+            ready = [counter] + (ready if ticket.status == "waiting" else [])
         if not opened or at >= closes:
             continue
         for counter in ready:

@@ -25,7 +25,8 @@ ID = "int(max=2147483647)"
 _SERVICE_BY_CODE = select(Service).where(Service.office_id == bindparam("office_id"), Service.code == bindparam("code"))
 
 
-def _service(office, code) -> Service:
+def office_service(office, code) -> Service:
+    """The office's service with this code, or a 404 that says so."""
     service = db.session.scalar(_SERVICE_BY_CODE, {"office_id": office.id, "code": code})
     if service is None:
         abort(404, description=f"Service {code!r} does not exist in office {office.code}.")
@@ -40,7 +41,7 @@ def issue_request(office_code: str) -> hooks.IssueRequest:
     priority = field(data, "priority", str, required=False, nullable=True, max_length=20)
     if priority is not None and priority not in PRIORITY_GROUPS:
         abort(400, description=f"Field 'priority' must be null or one of: {', '.join(PRIORITY_GROUPS)}.")
-    return hooks.IssueRequest(office=office, service=_service(office, code), priority=priority, data=data)
+    return hooks.IssueRequest(office=office, service=office_service(office, code), priority=priority, data=data)
 
 
 @bp.post("/offices/<office_code>/tickets")
@@ -167,7 +168,7 @@ def transfer(ticket_id: int):
     ticket = _ticket_for_command(ticket_id)  # another office's ticket: 403 before the body is judged
     data = json_body()
     code = field(data, "service", str, max_length=32)
-    target = _service(ticket.office, code)
+    target = office_service(ticket.office, code)
     ticket, events = svc.transfer(db.session, ticket=ticket, target=target, now=now(), actor=principal().actor,
                                   policy=queue_policy())
     commit_and_emit(events)
